@@ -1,0 +1,170 @@
+// Goal: envelopes cross the wire unchanged, and an envelope a sender could not have produced
+// (truncated, trailing bytes, over-long or missing path, unknown kind) is refused with a
+// reason a log line can name.
+#include "troupe/wire/envelope.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+namespace troupe::wire {
+namespace {
+
+rc::Gen<std::string> gen_text(std::size_t max_bytes, bool required) {
+  return rc::gen::suchThat(rc::gen::arbitrary<std::string>(), [=](const std::string& text) {
+    return text.size() <= max_bytes && (!required || !text.empty());
+  });
+}
+
+rc::Gen<user_envelope> gen_user_envelope() {
+  return rc::gen::exec([] {
+    user_envelope envelope;
+    envelope.message_id = *rc::gen::arbitrary<std::uint64_t>();
+    envelope.lamport = *rc::gen::arbitrary<std::uint64_t>();
+    envelope.sender_path = *gen_text(max_actor_path_bytes, false);
+    envelope.receiver_path = *gen_text(max_actor_path_bytes, true);
+    envelope.type_name = *gen_text(max_type_name_bytes, true);
+    for (auto value : *rc::gen::arbitrary<std::vector<std::uint8_t>>()) {
+      envelope.payload.push_back(static_cast<std::byte>(value));
+    }
+    return envelope;
+  });
+}
+
+rc::Gen<system_envelope> gen_system_envelope() {
+  return rc::gen::exec([] {
+    system_envelope envelope;
+    envelope.kind =
+        *rc::gen::element(system_kind::watch, system_kind::unwatch, system_kind::terminated);
+    envelope.message_id = *rc::gen::arbitrary<std::uint64_t>();
+    envelope.lamport = *rc::gen::arbitrary<std::uint64_t>();
+    envelope.watcher_path = *gen_text(max_actor_path_bytes, true);
+    envelope.watched_path = *gen_text(max_actor_path_bytes, true);
+    envelope.reason = *gen_text(max_reason_bytes, false);
+    return envelope;
+  });
+}
+
+user_envelope sample_user() {
+  return {.message_id = 42,
+          .lamport = 7,
+          .sender_path = "/user/client",
+          .receiver_path = "/user/kv",
+          .type_name = "kv.put",
+          .payload = {std::byte{1}, std::byte{2}}};
+}
+
+RC_GTEST_PROP(envelope, user_envelope_round_trips, ()) {
+  const auto original = *gen_user_envelope();
+  const auto bytes = encode_envelope(original);
+  user_envelope decoded;
+  RC_ASSERT(decode_envelope(bytes, decoded) == envelope_error::none);
+  RC_ASSERT(decoded == original);
+}
+
+RC_GTEST_PROP(envelope, system_envelope_round_trips, ()) {
+  const auto original = *gen_system_envelope();
+  const auto bytes = encode_envelope(original);
+  system_envelope decoded;
+  RC_ASSERT(decode_envelope(bytes, decoded) == envelope_error::none);
+  RC_ASSERT(decoded == original);
+}
+
+RC_GTEST_PROP(envelope, every_truncation_is_refused, ()) {
+  const auto bytes = encode_envelope(*gen_user_envelope());
+  const auto cut = *rc::gen::inRange<std::size_t>(0, bytes.size());
+  user_envelope decoded;
+  RC_ASSERT(decode_envelope(std::span<const std::byte>(bytes).first(cut), decoded) ==
+            envelope_error::malformed);
+}
+
+TEST(envelope, user_envelope_layout_is_the_documented_one) {
+  const auto bytes = encode_envelope(sample_user());
+  byte_writer expected;
+  expected.put_u64(42);
+  expected.put_u64(7);
+  expected.put_string("/user/client");
+  expected.put_string("/user/kv");
+  expected.put_string("kv.put");
+  expected.put_varint(2);
+  expected.put_u8(1);
+  expected.put_u8(2);
+  EXPECT_EQ(bytes, expected.buffer());
+}
+
+TEST(envelope, a_payload_larger_than_a_generic_vector_bound_still_fits_a_frame) {
+  auto big = sample_user();
+  big.payload.resize(3 << 20, std::byte{0x5a});
+  user_envelope decoded;
+  EXPECT_EQ(decode_envelope(encode_envelope(big), decoded), envelope_error::none);
+  EXPECT_EQ(decoded.payload.size(), big.payload.size());
+}
+
+TEST(envelope, trailing_bytes_are_refused) {
+  auto bytes = encode_envelope(sample_user());
+  bytes.push_back(std::byte{0});
+  user_envelope decoded;
+  EXPECT_EQ(decode_envelope(bytes, decoded), envelope_error::malformed);
+}
+
+TEST(envelope, an_over_long_path_is_refused) {
+  byte_writer writer;
+  writer.put_u64(1);
+  writer.put_u64(1);
+  writer.put_string("");
+  writer.put_string(std::string(max_actor_path_bytes + 1, 'a'));
+  writer.put_string("t");
+  writer.put_varint(0);
+  user_envelope decoded;
+  EXPECT_EQ(decode_envelope(writer.buffer(), decoded), envelope_error::field_too_long);
+}
+
+TEST(envelope, a_missing_receiver_is_refused_on_both_sides) {
+  auto envelope = sample_user();
+  envelope.receiver_path.clear();
+  EXPECT_EQ(validate(envelope), envelope_error::missing_field);
+  byte_writer writer;
+  writer.put_u64(1);
+  writer.put_u64(1);
+  writer.put_string("/a");
+  writer.put_string("");
+  writer.put_string("t");
+  writer.put_varint(0);
+  user_envelope decoded;
+  EXPECT_EQ(decode_envelope(writer.buffer(), decoded), envelope_error::missing_field);
+}
+
+TEST(envelope, an_unknown_system_kind_is_refused) {
+  system_envelope envelope{.kind = system_kind::terminated,
+                           .message_id = 1,
+                           .lamport = 2,
+                           .watcher_path = "/user/a",
+                           .watched_path = "/user/b",
+                           .reason = "stopped"};
+  auto bytes = encode_envelope(envelope);
+  bytes[0] = std::byte{9};
+  system_envelope decoded;
+  EXPECT_EQ(decode_envelope(bytes, decoded), envelope_error::unknown_kind);
+}
+
+TEST(envelope, vectors_of_envelopes_use_the_validating_decoder) {
+  // The generic container decoder must pick the envelope overload, which enforces bounds.
+  std::vector<user_envelope> batch = {sample_user(), sample_user()};
+  const auto bytes = to_bytes(batch);
+  std::vector<user_envelope> decoded;
+  ASSERT_TRUE(from_bytes(bytes, decoded));
+  EXPECT_EQ(decoded, batch);
+
+  byte_writer bad;
+  bad.put_varint(1);
+  bad.put_u64(1);
+  bad.put_u64(1);
+  bad.put_string("");
+  bad.put_string("");  // missing receiver
+  bad.put_string("t");
+  bad.put_varint(0);
+  EXPECT_FALSE(from_bytes(bad.buffer(), decoded));
+}
+
+}  // namespace
+}  // namespace troupe::wire
