@@ -164,7 +164,10 @@ void local_cell::finish_turn() {
 void local_cell::run() {
   {
     turn_scope scope(this);
-    if (state_ == state::created) create_and_start("pre_start");
+    if (state_ == state::created) {
+      process_system_messages();  // a stop that came before the first turn wins
+      if (state_ == state::created) create_and_start("pre_start");
+    }
     process_system_messages();
     std::uint32_t budget = system_.config().throughput;
     while (state_ == state::running && budget-- > 0) {
