@@ -58,8 +58,7 @@ bool random_nonce(nonce& out) {
 
 handshake::handshake(role side, handshake_config config, const nonce& own_nonce,
                      std::int64_t now_ns)
-    : role_(side),
-      config_(std::move(config)),
+    : config_(std::move(config)),
       step_(side == role::client ? step::expect_challenge : step::expect_hello),
       deadline_ns_(now_ns + config_.timeout_ns) {
   // A node without a name or a secret is a configuration bug the caller must catch earlier.

@@ -198,7 +198,6 @@ class handshake {
   void succeed(peer_identity peer);
   void send(frame_type type, std::vector<std::byte> payload);
 
-  role role_;
   handshake_config config_;
   step step_;
   std::int64_t deadline_ns_;
