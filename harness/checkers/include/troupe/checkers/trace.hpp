@@ -1,0 +1,88 @@
+#pragma once
+/// \file trace.hpp
+/// Reads a trace (docs/trace-format.md, version 1) into the events the checkers need:
+/// the operation history, messages, faults and membership views. Other event kinds are
+/// skipped. Any thread may call these functions; they share no state.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "troupe/checkers/history.hpp"
+#include "troupe/checkers/result.hpp"
+
+namespace troupe::checkers {
+
+/// The highest trace format version this reader understands.
+inline constexpr int trace_version_max = 1;
+
+/// Line 1 of a trace.
+struct trace_header {
+  int version = 0;
+  std::uint64_t seed = 0;
+  std::string scenario;
+  std::string build;
+  std::string platform;
+  std::vector<std::string> pods;  ///< pods that exist at time 0.
+};
+
+/// A `send`, `deliver` or `drop` event.
+struct message_event {
+  enum class kind { send, deliver, drop };
+  kind what = kind::send;
+  std::uint64_t seq = 0;
+  std::int64_t t = 0;
+  std::string pod;       ///< sender's pod for send; receiver's pod for deliver and drop.
+  std::uint64_t id = 0;  ///< message id.
+  std::string from;      ///< sending actor path ("" when not an actor).
+  std::string to;        ///< receiving actor path.
+  std::string peer_pod;  ///< `to_pod` of a send, `from_pod` of a deliver or drop.
+  std::string type;      ///< message type name.
+  std::string reason;    ///< drop reason ("" for send and deliver).
+};
+
+/// A `fault` event. Fields absent from the event stay empty.
+struct fault_event {
+  std::uint64_t seq = 0;
+  std::int64_t t = 0;
+  std::string pod;   ///< "" when the fault concerns no single pod.
+  std::string kind;  ///< partition, heal, kill, restart, stop, scale, skew, pause, ...
+  std::vector<std::string> added;    ///< `scale` only.
+  std::vector<std::string> removed;  ///< `scale` only.
+  nlohmann::json raw;                ///< the whole event, for fields not listed here.
+};
+
+/// A `member` event: `pod` saw `member` move to `status`.
+struct member_event {
+  std::uint64_t seq = 0;
+  std::int64_t t = 0;
+  std::string pod;
+  std::string member;
+  std::string status;  ///< joining, up, leaving, exiting, removed, unreachable, reachable, down.
+};
+
+/// The parts of one trace the checkers read.
+struct trace {
+  trace_header header;
+  history operations;                  ///< in invoke order.
+  std::vector<message_event> messages;  ///< in trace order.
+  std::vector<fault_event> faults;      ///< in trace order.
+  std::vector<member_event> members;    ///< in trace order.
+  std::uint64_t last_seq = 0;  ///< `seq` of the last event (0 when there is none).
+  std::int64_t last_t = 0;     ///< `t` of the last event (0 when there is none).
+  std::size_t event_count = 0;  ///< events after the header, of every kind.
+};
+
+/// Parses trace lines (line 1 is the header; no trailing '\n' needed on each). Errors name
+/// the 1-based line: invalid JSON, a missing or mistyped required field, a version greater
+/// than `trace_version_max`, `seq` not increasing by one, `t` decreasing, an operation
+/// completed twice or without an invoke. An invoke without a completion becomes `info`.
+[[nodiscard]] result<trace> read_trace_lines(const std::vector<std::string>& lines);
+
+/// Reads and parses the trace file at `path` (see `read_trace_lines`).
+[[nodiscard]] result<trace> read_trace_file(const std::string& path);
+
+}  // namespace troupe::checkers

@@ -1,0 +1,223 @@
+#include "troupe/checkers/linearizability.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "wgl_search.hpp"
+
+namespace troupe::checkers {
+namespace {
+
+using detail::search_budget;
+using detail::search_outcome;
+
+// The operations of one key the search needs: fail operations did not take effect and
+// info reads constrain nothing, so both are left out.
+std::map<std::string, std::vector<operation>> partition_by_key(const history& operations,
+                                                               const model& object) {
+  std::map<std::string, std::vector<operation>> keys;
+  for (const operation& op : operations) {
+    auto& ops = keys[op.key];  // Creates the key even when all its ops are left out.
+    if (op.result == outcome::fail) continue;
+    if (op.result == outcome::info && object.is_read_only(op)) continue;
+    ops.push_back(op);
+  }
+  for (auto& [key, ops] : keys) {
+    std::stable_sort(ops.begin(), ops.end(), [](const operation& a, const operation& b) {
+      return a.invoke_seq < b.invoke_seq;
+    });
+  }
+  return keys;
+}
+
+// The history as it stood just after event `cut`: operations invoked later are gone, and
+// operations still running at `cut` are pending (they may or may not have taken effect).
+std::vector<operation> prefix_at(const std::vector<operation>& ops, std::uint64_t cut,
+                                 const model& object) {
+  std::vector<operation> prefix;
+  for (const operation& op : ops) {
+    if (op.invoke_seq > cut) break;
+    if (op.complete_seq <= cut) {
+      prefix.push_back(op);
+      continue;
+    }
+    if (object.is_read_only(op)) continue;
+    operation pending = op;
+    pending.result = outcome::info;
+    pending.output = nullptr;
+    pending.complete_seq = never_seq;
+    prefix.push_back(std::move(pending));
+  }
+  return prefix;
+}
+
+bool fails(const std::vector<operation>& ops, const model& object, const model_state& initial,
+           search_budget& budget, std::uint64_t& steps) {
+  std::uint64_t spent = 0;
+  const auto outcome = detail::search_linearization(ops, object, initial, budget, spent);
+  steps += spent;
+  return outcome == search_outcome::not_linearizable;
+}
+
+// Shrinks a key's failing history to its smallest failing window: first the earliest
+// completion event after which the history is not linearizable (linearizability is
+// prefix-closed, so a binary search finds it), then the latest start from which the
+// operations up to that event still fail from any state.
+failing_window find_window(const std::string& key, const std::vector<operation>& ops,
+                           const model& object, search_budget& budget, std::uint64_t& steps) {
+  std::vector<std::uint64_t> cuts;
+  for (const operation& op : ops) {
+    if (op.complete_seq != never_seq) cuts.push_back(op.complete_seq);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  failing_window window;
+  window.key = key;
+  window.minimal = true;
+  // Invariant: the prefix at cuts[high] fails (the whole history does).
+  std::size_t low = 0;
+  std::size_t high = cuts.size() - 1;
+  while (low < high) {
+    const std::size_t middle = low + (high - low) / 2;
+    if (fails(prefix_at(ops, cuts[middle], object), object, object.init(), budget, steps)) {
+      high = middle;
+    } else {
+      if (budget.steps_left == 0) window.minimal = false;
+      low = middle + 1;
+    }
+  }
+  window.at_seq = cuts[high];
+  std::vector<operation> prefix = prefix_at(ops, window.at_seq, object);
+  std::size_t start = 0;
+  if (auto any = object.any_state()) {
+    for (std::size_t candidate = prefix.size() - 1; candidate > 0; --candidate) {
+      std::vector<operation> tail(prefix.begin() + static_cast<std::ptrdiff_t>(candidate),
+                                  prefix.end());
+      if (fails(tail, object, *any, budget, steps)) {
+        start = candidate;
+        break;
+      }
+      if (budget.steps_left == 0) {
+        window.minimal = false;
+        break;
+      }
+    }
+  }
+  window.from_any_state = start != 0;
+  // The window shows the operations as they are in the trace (not as pending copies).
+  for (std::size_t index = start; index < prefix.size(); ++index) {
+    auto original = std::find_if(ops.begin(), ops.end(), [&](const operation& op) {
+      return op.id == prefix[index].id;
+    });
+    window.operations.push_back(*original);
+  }
+  return window;
+}
+
+std::optional<error> validate_all(const history& operations, const model& object) {
+  for (const operation& op : operations) {
+    if (op.result == outcome::fail) continue;
+    if (auto problem = object.validate(op)) {
+      return error{0, "op " + std::to_string(op.id) + " (invoked at seq " +
+                          std::to_string(op.invoke_seq) + "): " + *problem};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* to_string(check_status status) {
+  switch (status) {
+    case check_status::holds: return "holds";
+    case check_status::violated: return "violated";
+    case check_status::unknown: return "unknown";
+  }
+  return "?";
+}
+
+result<linearizability_report> check_linearizable(const history& operations,
+                                                  const model& object,
+                                                  const linearizability_options& options) {
+  if (auto problem = validate_all(operations, object)) {
+    return *problem;
+  }
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (options.time_budget.count() > 0) {
+    deadline = std::chrono::steady_clock::now() + options.time_budget;
+  }
+  linearizability_report report;
+  const std::vector<operation>* violated_ops = nullptr;
+  const auto keys = partition_by_key(operations, object);
+  for (const auto& [key, ops] : keys) {
+    search_budget budget{options.step_budget_per_key, deadline};
+    key_result outcome{key, check_status::holds, ops.size(), 0};
+    const auto found =
+        detail::search_linearization(ops, object, object.init(), budget, outcome.steps);
+    if (found == search_outcome::not_linearizable) outcome.status = check_status::violated;
+    if (found == search_outcome::budget_exceeded) outcome.status = check_status::unknown;
+    report.steps += outcome.steps;
+    if (outcome.status == check_status::violated && violated_ops == nullptr) {
+      violated_ops = &ops;
+    }
+    report.keys.push_back(std::move(outcome));
+  }
+  for (const key_result& outcome : report.keys) {
+    if (outcome.status == check_status::unknown) report.status = check_status::unknown;
+  }
+  if (violated_ops != nullptr) {
+    // A counterexample on one key decides the history, whatever other keys concluded.
+    report.status = check_status::violated;
+    const std::string& key = violated_ops->front().key;
+    if (options.find_window) {
+      search_budget budget{options.window_step_budget, deadline};
+      report.window = find_window(key, *violated_ops, object, budget, report.steps);
+    } else {
+      report.window = failing_window{key, *violated_ops, violated_ops->back().invoke_seq,
+                                     false, false};
+    }
+  }
+  return report;
+}
+
+std::string render(const linearizability_report& report) {
+  std::string text = std::string("linearizable: ") + to_string(report.status) + " (" +
+                     std::to_string(report.keys.size()) + " keys, " +
+                     std::to_string(report.steps) + " steps)\n";
+  for (const key_result& key : report.keys) {
+    text += "  key " + key.key + ": " + to_string(key.status) + ", " +
+            std::to_string(key.operations) + " ops, " + std::to_string(key.steps) + " steps\n";
+  }
+  if (report.window) {
+    const failing_window& window = *report.window;
+    text += "smallest non-linearizable window of key " + window.key + " (" +
+            std::to_string(window.operations.size()) + " ops, not linearizable at seq " +
+            std::to_string(window.at_seq) + ", from " +
+            (window.from_any_state ? "any state" : "the initial state") +
+            (window.minimal ? "" : ", window search budget ran out") + "):\n";
+    for (const operation& op : window.operations) {
+      text += "  " + describe(op) + "\n";
+    }
+  }
+  return text;
+}
+
+verdict to_verdict(const linearizability_report& report) {
+  verdict out{"linearizable", report.status == check_status::holds, "", std::nullopt};
+  if (report.status == check_status::unknown) {
+    out.message = "unknown: the search budget ran out on key";
+    for (const key_result& key : report.keys) {
+      if (key.status == check_status::unknown) out.message += " " + key.key;
+    }
+  }
+  if (report.window) {
+    const failing_window& window = *report.window;
+    out.at_seq = window.at_seq;
+    out.message = "key " + window.key + ": no linearization of ops";
+    for (const operation& op : window.operations) {
+      out.message += " " + std::to_string(op.id);
+    }
+  }
+  return out;
+}
+
+}  // namespace troupe::checkers

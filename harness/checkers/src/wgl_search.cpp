@@ -1,0 +1,200 @@
+#include "wgl_search.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <unordered_set>
+
+namespace troupe::checkers::detail {
+namespace {
+
+constexpr std::uint32_t none = 0xffffffffu;
+
+std::uint64_t mix(std::uint64_t value) {
+  // splitmix64's finalizer: a fixed, well-spread hash for each operation's set bit.
+  value += 0x9e3779b97f4a7c15ull;
+  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
+  value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
+  return value ^ (value >> 31);
+}
+
+// A memo entry: which operations are linearized, and the state they led to.
+struct memo_entry {
+  std::vector<std::uint64_t> linearized;
+  model_state state;
+  std::uint64_t hash = 0;
+  bool operator==(const memo_entry& other) const {
+    return hash == other.hash && state == other.state && linearized == other.linearized;
+  }
+};
+struct memo_hash {
+  std::size_t operator()(const memo_entry& entry) const { return entry.hash; }
+};
+
+// The history as a doubly linked list of call and return entries in trace order. Entry 2i
+// is operation i's call, 2i+1 its return; entry `head` is the list's sentinel. Linearizing
+// an operation unlinks both its entries; backtracking links them again (dancing links).
+class entry_list {
+ public:
+  explicit entry_list(const std::vector<operation>& operations) {
+    const auto count = static_cast<std::uint32_t>(operations.size() * 2);
+    head_ = count;
+    next_.assign(count + 1, none);
+    prev_.assign(count + 1, none);
+    std::vector<std::uint32_t> order(count);
+    for (std::uint32_t entry = 0; entry < count; ++entry) {
+      order[entry] = entry;
+    }
+    auto seq_of = [&](std::uint32_t entry) {
+      const operation& op = operations[entry / 2];
+      return entry % 2 == 0 ? op.invoke_seq : op.complete_seq;
+    };
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return seq_of(a) < seq_of(b);
+    });
+    std::uint32_t last = head_;
+    for (std::uint32_t entry : order) {
+      next_[last] = entry;
+      prev_[entry] = last;
+      last = entry;
+    }
+  }
+
+  [[nodiscard]] std::uint32_t first() const { return next_[head_]; }
+  [[nodiscard]] std::uint32_t next(std::uint32_t entry) const { return next_[entry]; }
+
+  void lift(std::uint32_t op) {
+    unlink(2 * op);
+    unlink(2 * op + 1);
+  }
+  void unlift(std::uint32_t op) {
+    relink(2 * op + 1);
+    relink(2 * op);
+  }
+
+ private:
+  void unlink(std::uint32_t entry) {
+    next_[prev_[entry]] = next_[entry];
+    if (next_[entry] != none) prev_[next_[entry]] = prev_[entry];
+  }
+  void relink(std::uint32_t entry) {
+    next_[prev_[entry]] = entry;
+    if (next_[entry] != none) prev_[next_[entry]] = entry;
+  }
+
+  std::uint32_t head_ = 0;
+  std::vector<std::uint32_t> next_;
+  std::vector<std::uint32_t> prev_;
+};
+
+class searcher {
+ public:
+  searcher(const std::vector<operation>& operations, const model& object, search_budget& budget)
+      : operations_(operations), object_(object), budget_(budget), entries_(operations) {
+    current_.linearized.assign((operations.size() + 63) / 64, 0);
+    for (const operation& op : operations) {
+      must_ += op.complete_seq != never_seq ? 1 : 0;
+    }
+  }
+
+  search_outcome run(const model_state& initial, std::uint64_t& steps) {
+    current_.state = initial;
+    std::uint32_t cursor = entries_.first();
+    while (must_ > 0) {
+      // While operations must still be linearized, their return entries are in the list,
+      // so the cursor meets one before the list ends.
+      assert(cursor != none);
+      if (cursor % 2 == 1) {
+        if (stack_.empty()) {
+          steps = steps_;
+          return search_outcome::not_linearizable;
+        }
+        cursor = backtrack();
+        continue;
+      }
+      if (!spend_step()) {
+        steps = steps_;
+        return search_outcome::budget_exceeded;
+      }
+      if (try_linearize(cursor / 2)) {
+        cursor = entries_.first();
+      } else {
+        cursor = entries_.next(cursor);
+      }
+    }
+    steps = steps_;
+    return search_outcome::linearizable;
+  }
+
+ private:
+  bool spend_step() {
+    if (budget_.steps_left == 0) return false;
+    budget_.steps_left -= 1;
+    steps_ += 1;
+    if (budget_.deadline && steps_ % 4096 == 0 &&
+        std::chrono::steady_clock::now() > *budget_.deadline) {
+      budget_.steps_left = 0;
+      return false;
+    }
+    return true;
+  }
+
+  // Applies operation `op` if it can take effect now and the resulting configuration was
+  // not explored before.
+  bool try_linearize(std::uint32_t op) {
+    auto next_state = object_.step(current_.state, operations_[op]);
+    if (!next_state) return false;
+    memo_entry candidate;
+    candidate.linearized = current_.linearized;
+    candidate.linearized[op / 64] |= std::uint64_t{1} << (op % 64);
+    candidate.hash = (current_.hash ^ mix(op)) ;
+    candidate.state = std::move(*next_state);
+    const std::uint64_t set_hash = candidate.hash;
+    candidate.hash = set_hash ^ (std::hash<model_state>{}(candidate.state) * 0x9e3779b97f4a7c15ull);
+    if (!memo_.insert(candidate).second) return false;
+    stack_.push_back(frame{op, std::move(current_.state)});
+    current_.linearized = std::move(candidate.linearized);
+    current_.state = std::move(candidate.state);
+    current_.hash = set_hash;
+    entries_.lift(op);
+    must_ -= operations_[op].complete_seq != never_seq ? 1 : 0;
+    return true;
+  }
+
+  // Undoes the last linearized operation; returns where the search goes on.
+  std::uint32_t backtrack() {
+    frame top = std::move(stack_.back());
+    stack_.pop_back();
+    current_.linearized[top.op / 64] &= ~(std::uint64_t{1} << (top.op % 64));
+    current_.hash ^= mix(top.op);
+    current_.state = std::move(top.state);
+    entries_.unlift(top.op);
+    must_ += operations_[top.op].complete_seq != never_seq ? 1 : 0;
+    return entries_.next(2 * top.op);
+  }
+
+  struct frame {
+    std::uint32_t op;
+    model_state state;  // the state before `op` was applied.
+  };
+
+  const std::vector<operation>& operations_;
+  const model& object_;
+  search_budget& budget_;
+  entry_list entries_;
+  memo_entry current_;  // `hash` holds the hash of the linearized set only.
+  std::vector<frame> stack_;
+  std::unordered_set<memo_entry, memo_hash> memo_;
+  std::size_t must_ = 0;
+  std::uint64_t steps_ = 0;
+};
+
+}  // namespace
+
+search_outcome search_linearization(const std::vector<operation>& operations,
+                                    const model& object, const model_state& initial,
+                                    search_budget& budget, std::uint64_t& steps) {
+  searcher search(operations, object, budget);
+  return search.run(initial, steps);
+}
+
+}  // namespace troupe::checkers::detail
