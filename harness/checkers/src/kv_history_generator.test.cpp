@@ -22,7 +22,9 @@ TEST(kv_history_generator, clients_are_sequential_and_values_unique) {
       EXPECT_LT(last->second, op.invoke_seq) << describe(op);
     }
     client_free[op.client] = op.complete_seq;
-    if (op.result != outcome::info) EXPECT_LT(op.invoke_seq, op.complete_seq);
+    if (op.result != outcome::info) {
+      EXPECT_LT(op.invoke_seq, op.complete_seq);
+    }
     if (op.f != "read") {
       EXPECT_TRUE(written.insert((op.f == "cas" ? op.input[1] : op.input).dump()).second);
     }

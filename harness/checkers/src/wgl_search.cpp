@@ -103,29 +103,32 @@ class searcher {
       // While operations must still be linearized, their return entries are in the list,
       // so the cursor meets one before the list ends.
       assert(cursor != none);
-      if (cursor % 2 == 1) {
-        if (stack_.empty()) {
+      if (cursor % 2 == 0) {
+        if (!spend_step()) {
           steps = steps_;
-          return search_outcome::not_linearizable;
+          return search_outcome::budget_exceeded;
         }
-        cursor = backtrack();
-        continue;
+        const attempt tried = try_linearize(cursor / 2);
+        if (tried == attempt::linearized) {
+          cursor = entries_.first();
+          continue;
+        }
+        if (tried == attempt::impossible) {
+          cursor = entries_.next(cursor);
+          continue;
+        }
       }
-      if (!spend_step()) {
+      // A return entry (no candidate is left), or a dead end: undo the last choice.
+      cursor = backtrack();
+      if (cursor == none) {
         steps = steps_;
-        return search_outcome::budget_exceeded;
-      }
-      if (try_linearize(cursor / 2)) {
-        cursor = entries_.first();
-      } else {
-        cursor = entries_.next(cursor);
+        return search_outcome::not_linearizable;
       }
     }
     steps = steps_;
     return search_outcome::linearizable;
   }
 
- private:
   bool spend_step() {
     if (budget_.steps_left == 0) return false;
     budget_.steps_left -= 1;
@@ -138,42 +141,62 @@ class searcher {
     return true;
   }
 
+  enum class attempt {
+    linearized,  // applied; the search goes on from the list's start
+    impossible,  // cannot take effect now, or leads to an explored configuration
+    dead_end,    // the current configuration itself cannot be completed
+  };
+
   // Applies operation `op` if it can take effect now and the resulting configuration was
   // not explored before.
-  bool try_linearize(std::uint32_t op) {
+  //
+  // An operation that can take effect now and leaves the state unchanged (a read of the
+  // current value) is "forced": it is minimal (nothing left must precede it), so any
+  // completion of the current configuration can be reordered to apply it first. The
+  // search therefore never tries alternatives to it, and if the configuration after it
+  // was already explored (and failed), so has the current one.
+  attempt try_linearize(std::uint32_t op) {
     auto next_state = object_.step(current_.state, operations_[op]);
-    if (!next_state) return false;
+    if (!next_state) return attempt::impossible;
+    const bool forced = *next_state == current_.state;
     memo_entry candidate;
     candidate.linearized = current_.linearized;
     candidate.linearized[op / 64] |= std::uint64_t{1} << (op % 64);
-    candidate.hash = (current_.hash ^ mix(op)) ;
+    const std::uint64_t set_hash = current_.hash ^ mix(op);
     candidate.state = std::move(*next_state);
-    const std::uint64_t set_hash = candidate.hash;
     candidate.hash = set_hash ^ (std::hash<model_state>{}(candidate.state) * 0x9e3779b97f4a7c15ull);
-    if (!memo_.insert(candidate).second) return false;
-    stack_.push_back(frame{op, std::move(current_.state)});
+    if (!memo_.insert(candidate).second) {
+      return forced ? attempt::dead_end : attempt::impossible;
+    }
+    stack_.push_back(frame{op, forced, std::move(current_.state)});
     current_.linearized = std::move(candidate.linearized);
     current_.state = std::move(candidate.state);
     current_.hash = set_hash;
     entries_.lift(op);
     must_ -= operations_[op].complete_seq != never_seq ? 1 : 0;
-    return true;
+    return attempt::linearized;
   }
 
-  // Undoes the last linearized operation; returns where the search goes on.
+  // Undoes linearized operations up to and including the last unforced one; returns the
+  // entry after that one's call, where the search goes on, or `none` when every choice is
+  // exhausted.
   std::uint32_t backtrack() {
-    frame top = std::move(stack_.back());
-    stack_.pop_back();
-    current_.linearized[top.op / 64] &= ~(std::uint64_t{1} << (top.op % 64));
-    current_.hash ^= mix(top.op);
-    current_.state = std::move(top.state);
-    entries_.unlift(top.op);
-    must_ += operations_[top.op].complete_seq != never_seq ? 1 : 0;
-    return entries_.next(2 * top.op);
+    while (!stack_.empty()) {
+      frame top = std::move(stack_.back());
+      stack_.pop_back();
+      current_.linearized[top.op / 64] &= ~(std::uint64_t{1} << (top.op % 64));
+      current_.hash ^= mix(top.op);
+      current_.state = std::move(top.state);
+      entries_.unlift(top.op);
+      must_ += operations_[top.op].complete_seq != never_seq ? 1 : 0;
+      if (!top.forced) return entries_.next(2 * top.op);
+    }
+    return none;
   }
 
   struct frame {
     std::uint32_t op;
+    bool forced;
     model_state state;  // the state before `op` was applied.
   };
 
