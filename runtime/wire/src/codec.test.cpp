@@ -50,10 +50,11 @@ struct sample {
   color o = color::red;
   std::vector<point> p;
   std::vector<std::byte> q;
+  std::vector<bool> r;
 
   template <class Archive>
   void fields(Archive& archive) {
-    archive(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q);
+    archive(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r);
   }
   bool operator==(const sample&) const = default;
 };
@@ -99,6 +100,7 @@ rc::Gen<sample> gen_sample() {
     s.p = *rc::gen::container<std::vector<point>>(rc::gen::build<point>(
         rc::gen::set(&point::x), rc::gen::set(&point::y)));
     s.q = *gen_bytes();
+    s.r = *rc::gen::arbitrary<std::vector<bool>>();
     return s;
   });
 }

@@ -318,7 +318,8 @@ void encode(byte_writer& writer, const T& value) {
     if constexpr (detail::is_byte_like<element>) {
       writer.put_bytes(std::as_bytes(std::span{value.data(), value.size()}));
     } else {
-      for (const auto& item : value) encode(writer, item);
+      // `const element&` also turns std::vector<bool>'s proxy references into bools.
+      for (const element& item : value) encode(writer, item);
     }
   } else if constexpr (detail::is_optional<T>::value) {
     writer.put_bool(value.has_value());
