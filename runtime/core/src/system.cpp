@@ -18,7 +18,9 @@ class guardian final : public actor<detail::continuation> {
 }  // namespace
 
 actor_system::actor_system(platform& platform, system_config config)
-    : platform_(platform), config_(std::move(config)) {
+    : platform_(platform),
+      config_(std::move(config)),
+      remoting_(std::make_unique<detail::remoting>(*this)) {
   auto* cell = new detail::actor_cell<guardian, supervisor_strategy>(
       *this, nullptr, 0, std::string(), mailbox_options{}, config_.guardian_strategy);
   guardian_ = cell;
@@ -67,12 +69,12 @@ std::optional<any_ref> actor_system::lookup_any(const std::string& name) {
 }
 
 void actor_system::drop(envelope* message, std::string_view to, drop_reason reason,
-                        bool rejected) {
+                        bool rejected, std::string_view to_node) {
   dead_letters_.fetch_add(1, std::memory_order_relaxed);
   detail::cell* from = message->sender();
   if (auto* sink = config_.trace) {
-    sink->on_drop(*message, from ? from->node() : config_.node_name, from ? from->path() : "", to,
-                  reason);
+    sink->on_drop(*message, from ? from->node() : config_.node_name, from ? from->path() : "",
+                  to_node.empty() ? std::string_view(config_.node_name) : to_node, to, reason);
   }
   if (from != nullptr) from->message_dropped(*message, reason, rejected);
   delete message;

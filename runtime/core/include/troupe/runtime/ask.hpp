@@ -53,8 +53,8 @@ bool accepts_type(const message_type& type) {
 template <class R>
 class ask_cell final : public cell {
  public:
-  ask_cell(platform& platform, std::string node, trace_sink* sink)
-      : platform_(platform), node_(std::move(node)), sink_(sink) {}
+  ask_cell(platform& platform, std::string node, trace_sink* sink, std::uint64_t id)
+      : platform_(platform), node_(std::move(node)), sink_(sink), id_(id) {}
 
   /// Runs `on_complete` (on the completing thread) instead of storing the result.
   void set_continuation(std::function<void(result<R>)> on_complete) {
@@ -79,7 +79,12 @@ class ask_cell final : public cell {
     return enqueue_status::accepted;
   }
   void enqueue_system(system_message* message) override;  // defined in system.hpp
-  std::string path() const override { return "/temp/ask"; }
+  std::string path() const override { return "/temp/ask-" + std::to_string(id_); }
+  envelope* decode_message(std::string_view type_name,
+                           std::span<const std::byte> payload) override {
+    return decode_message_as<R>(type_name, payload);
+  }
+  bool expired() const override { return done_.load(std::memory_order_acquire); }
   std::string_view node() const override { return node_; }
   bool accepts(const message_type& type) const override { return accepts_type<R>(type); }
   trace_sink* sink() const override { return sink_; }
@@ -120,6 +125,7 @@ class ask_cell final : public cell {
   platform& platform_;
   std::string node_;
   trace_sink* sink_;
+  std::uint64_t id_;
   timer_id timer_ = 0;
   std::atomic<bool> done_{false};
   std::function<void(result<R>)> continuation_;

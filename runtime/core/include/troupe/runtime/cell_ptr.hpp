@@ -2,7 +2,9 @@
 /// The reference-counted base of everything a message can be sent to, and its smart pointer.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,6 +52,14 @@ class cell {
   /// Told when a message this cell sent was dropped. `rejected`: the receiver's bounded
   /// mailbox rejected it (overflow_policy::reject). Any thread.
   virtual void message_dropped(const envelope& message, drop_reason reason, bool rejected) {}
+  /// Decodes a message that arrived from another node for this cell: nullptr when this cell
+  /// does not accept `type_name` or the payload is malformed.
+  virtual envelope* decode_message(std::string_view type_name,
+                                   std::span<const std::byte> payload) {
+    return nullptr;
+  }
+  /// True once the cell can never receive again (a stopped actor, a completed ask).
+  virtual bool expired() const { return false; }
 
  protected:
   virtual ~cell() = default;

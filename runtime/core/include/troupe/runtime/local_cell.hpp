@@ -107,6 +107,7 @@ class local_cell : public cell, public runnable {
   local_cell* parent() const { return parent_.get(); }
   /// True once the actor has stopped for good. Any thread.
   bool terminated() const { return closed_.load(std::memory_order_acquire); }
+  bool expired() const override { return terminated(); }
 
   // -- operations for the actor's own turn (called through actor_base) ----------------
   envelope* current_message() const { return current_; }

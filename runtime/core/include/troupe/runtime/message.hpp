@@ -2,7 +2,9 @@
 /// Messages: how a C++ type is named on the wire and in traces, and the envelope that
 /// carries one value through a mailbox.
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -10,6 +12,7 @@
 #include <variant>
 
 #include "troupe/runtime/mailbox_queue.hpp"
+#include "troupe/runtime/serializable.hpp"
 
 namespace troupe {
 
@@ -92,6 +95,8 @@ class envelope : public detail::queue_node {
   virtual void* payload() = 0;
   /// A short summary for traces.
   virtual std::string summary() const = 0;
+  /// Appends the value's wire encoding; false when the type has none (local-only message).
+  virtual bool encode_payload(wire::byte_writer& writer) const = 0;
 
   std::uint64_t trace_id = 0;  ///< unique message id in the trace (0: untraced)
   std::uint64_t lamport = 0;   ///< Lamport clock at the send
@@ -110,8 +115,56 @@ class typed_envelope final : public envelope {
       : envelope(message_type_of<T>()), value(std::forward<Args>(args)...) {}
   void* payload() override { return &value; }
   std::string summary() const override { return summarize(value); }
+  bool encode_payload(wire::byte_writer& writer) const override {
+    if constexpr (serializable<T>) {
+      wire::encode(writer, value);
+      return true;
+    } else {
+      return false;
+    }
+  }
   T value;
 };
+
+namespace detail {
+
+/// Decodes one value of type `T` named `type_name` into a new envelope, or nullptr when the
+/// name is not T's, T has no wire encoding, or the bytes are malformed or have a tail.
+template <class T>
+envelope* decode_one(std::string_view type_name, std::span<const std::byte> payload) {
+  if constexpr (serializable<T> && std::is_default_constructible_v<T>) {
+    if (message_type_of<T>().name != type_name) return nullptr;
+    T value{};
+    wire::byte_reader reader(payload);
+    if (!wire::decode(reader, value) || reader.remaining() != 0) return nullptr;
+    return new typed_envelope<T>(std::in_place, std::move(value));
+  } else {
+    return nullptr;
+  }
+}
+
+template <class T>
+struct decoder {
+  static envelope* decode(std::string_view type_name, std::span<const std::byte> payload) {
+    return decode_one<T>(type_name, payload);
+  }
+};
+template <class... Ts>
+struct decoder<std::variant<Ts...>> {
+  static envelope* decode(std::string_view type_name, std::span<const std::byte> payload) {
+    envelope* out = nullptr;
+    (void)(((out = decode_one<Ts>(type_name, payload)) != nullptr) || ...);
+    return out;
+  }
+};
+
+}  // namespace detail
+
+/// Decodes a message of protocol `Msg` (one type or a variant's alternatives) from the wire.
+template <class Msg>
+envelope* decode_message_as(std::string_view type_name, std::span<const std::byte> payload) {
+  return detail::decoder<Msg>::decode(type_name, payload);
+}
 
 /// True when `U` may be sent to an actor whose protocol is `Msg`: `Msg` itself, or one of
 /// its alternatives when `Msg` is a std::variant.

@@ -14,6 +14,7 @@
 #include "troupe/runtime/actor.hpp"
 #include "troupe/runtime/ask.hpp"
 #include "troupe/runtime/platform.hpp"
+#include "troupe/runtime/remote.hpp"
 #include "troupe/runtime/result.hpp"
 #include "troupe/runtime/trace.hpp"
 
@@ -43,6 +44,10 @@ class actor_cell final : public local_cell {
   ~actor_cell() override { TROUPE_ASSERT(!storage_.has_value()); }
 
   bool accepts(const message_type& type) const override { return accepts_type<Msg>(type); }
+  envelope* decode_message(std::string_view type_name,
+                           std::span<const std::byte> payload) override {
+    return decode_message_as<Msg>(type_name, payload);
+  }
 
  protected:
   actor_base* create_instance() override {
@@ -105,7 +110,7 @@ class actor_system {
   /// Asks from outside any actor: sends `question` and returns the future reply of type R.
   template <class R, class Msg, class U>
   reply_future<R> ask(const actor_ref<Msg>& target, U&& question, duration timeout) {
-    auto* cell = new detail::ask_cell<R>(platform_, config_.node_name, config_.trace);
+    auto* cell = new detail::ask_cell<R>(platform_, config_.node_name, config_.trace, next_id());
     auto future = reply_future<R>(detail::cell_ptr<detail::ask_cell<R>>::adopt(cell));
     cell->arm(timeout.count());
     detail::send_value(target.cell(), cell, std::forward<U>(question));
@@ -123,17 +128,39 @@ class actor_system {
   /// Messages that could not be delivered (to dead actors, full mailboxes, ...).
   std::uint64_t dead_letters() const { return dead_letters_.load(std::memory_order_relaxed); }
 
+  // -- remote actors --------------------------------------------------------------------
+  /// Connects this system to other nodes. Call once, before remote refs are used; the
+  /// transport must outlive the system.
+  void attach_transport(transport& t);
+  /// A reference to the actor at `path` on `node` ("kv-1", "/user/store"); on this node it is
+  /// the local actor when it exists.
+  template <class Msg>
+  actor_ref<Msg> remote_ref(std::string_view node, std::string_view path) {
+    any_ref target = remote_ref_any(node, path);
+    return actor_ref<Msg>(detail::cell_ptr<>(target.cell()));
+  }
+  any_ref remote_ref_any(std::string_view node, std::string_view path);
+  /// Hands a user message that arrived from `from_node` to its receiver. Any thread.
+  void deliver_inbound(std::string_view from_node, wire::user_envelope&& message);
+  /// Hands a death-watch notice that arrived from `from_node` to the runtime. Any thread.
+  void deliver_inbound_system(std::string_view from_node, wire::system_envelope&& message);
+  /// `node` left or was declared unreachable: watchers of its actors get `terminated`.
+  void node_down(std::string_view node);
+  detail::remoting& remote() { return *remoting_; }
+
   platform& get_platform() const { return platform_; }
   const system_config& config() const { return config_; }
   trace_sink* sink() const { return config_.trace; }
   const std::string& node_name() const { return config_.node_name; }
 
   // -- runtime-internal ---------------------------------------------------------------
+  std::uint64_t next_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
   template <class A, class... Args>
   result<actor_ref<typename A::message_type>> spawn_child(detail::local_cell* parent,
                                                           spawn_options options, Args&&... args);
   /// Counts and traces an undeliverable message, tells its sender, and deletes it.
-  void drop(envelope* message, std::string_view to, drop_reason reason, bool rejected = false);
+  void drop(envelope* message, std::string_view to, drop_reason reason, bool rejected = false,
+            std::string_view to_node = {});
   void unregister_name(const std::string& name, detail::local_cell* cell);
   void guardian_terminated();
   std::mutex& guardian_children_mutex() { return mutex_; }
@@ -154,6 +181,7 @@ class actor_system {
   std::condition_variable terminated_signal_;
   std::map<std::string, detail::cell_ptr<detail::local_cell>> names_;
   detail::local_cell* guardian_ = nullptr;
+  std::unique_ptr<detail::remoting> remoting_;
 };
 
 // -- templates declared above ------------------------------------------------------------
@@ -192,7 +220,7 @@ template <class R, class Msg, class U>
 void actor_base::ask(const actor_ref<Msg>& target, U&& question, duration timeout,
                      std::function<void(result<R>)> on_reply) {
   auto& sys = system();
-  auto* asker = new detail::ask_cell<R>(sys.get_platform(), sys.node_name(), sys.sink());
+  auto* asker = new detail::ask_cell<R>(sys.get_platform(), sys.node_name(), sys.sink(), sys.next_id());
   auto holder = detail::cell_ptr<detail::ask_cell<R>>::adopt(asker);
   detail::cell_ptr<> me(cell());
   asker->set_continuation([me, on_reply = std::move(on_reply)](result<R> outcome) mutable {

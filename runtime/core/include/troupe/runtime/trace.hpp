@@ -40,8 +40,9 @@ class trace_sink {
                        std::string_view to) = 0;
   virtual void on_deliver(const envelope& message, std::string_view from_node,
                           std::string_view from, std::string_view to) = 0;
+  /// A message was not delivered; `to_node`/`to` name the intended receiver.
   virtual void on_drop(const envelope& message, std::string_view from_node, std::string_view from,
-                       std::string_view to, drop_reason reason) = 0;
+                       std::string_view to_node, std::string_view to, drop_reason reason) = 0;
   virtual void on_timer(std::string_view actor, std::string_view key) = 0;
   virtual void on_log(std::string_view actor, std::string_view level, std::string_view text) = 0;
 };

@@ -1,0 +1,92 @@
+#pragma once
+/// Remote actors: the transport seam, proxies of actors on other nodes, and the table of
+/// local actors that other nodes may address. Used the same way by the simulator (simnet)
+/// and by the TCP transport (runtime/net).
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "troupe/runtime/cell_ptr.hpp"
+#include "troupe/wire/envelope.hpp"
+
+namespace troupe {
+
+class actor_system;
+
+/// What became of a message handed to a transport.
+enum class send_result : std::uint8_t {
+  queued,       ///< on its way (it may still be lost by the network: that is traced there)
+  unreachable,  ///< no connection to that node and none can be made now
+  queue_full,   ///< the bounded outbound queue to that node is full
+};
+
+/// Carries envelopes to other nodes. Implemented by the platform: `sim_transport` in simnet,
+/// `tcp_transport` in runtime/net. Any thread (the TCP transport is thread-safe).
+class transport {
+ public:
+  virtual ~transport() = default;
+  virtual send_result send_user(std::string_view node, wire::user_envelope&& message) = 0;
+  virtual send_result send_system(std::string_view node, wire::system_envelope&& message) = 0;
+};
+
+namespace detail {
+
+/// The local stand-in for an actor on another node: what is sent to it is encoded and
+/// handed to the transport. One proxy per (node, path) and system.
+class remote_cell final : public cell {
+ public:
+  remote_cell(actor_system& system, std::string node, std::string path)
+      : system_(system), node_(std::move(node)), path_(std::move(path)) {}
+
+  enqueue_status enqueue(envelope* message) override;
+  void enqueue_system(system_message* message) override;
+  std::string path() const override { return path_; }
+  std::string_view node() const override { return node_; }
+  bool accepts(const message_type&) const override { return true; }  // checked remotely
+  bool is_remote() const override { return true; }
+  trace_sink* sink() const override;
+
+  /// The node is gone: every local watcher of this actor gets `terminated`.
+  void node_down();
+  void forget_watcher(cell* watcher);
+
+ private:
+  actor_system& system_;
+  const std::string node_;
+  const std::string path_;
+  std::mutex mutex_;
+  std::vector<cell_ptr<>> watchers_;  // local actors watching this remote actor
+};
+
+/// The remote side of one actor system: its transport, proxies and exported actors.
+class remoting {
+ public:
+  explicit remoting(actor_system& system) : system_(system) {}
+
+  void attach(transport* t);
+  transport* attached() const;
+  /// The proxy of (node, path), created on first use.
+  cell_ptr<remote_cell> proxy(std::string_view node, std::string_view path);
+  /// Makes a local cell addressable by its path from other nodes (until it expires).
+  void export_cell(cell* local);
+  /// The local cell with this path, if it is exported or a registered name.
+  cell_ptr<> resolve(const std::string& path);
+  /// Every proxy of `node` reports its watchers' targets as terminated.
+  void node_down(std::string_view node);
+
+ private:
+  actor_system& system_;
+  mutable std::mutex mutex_;
+  transport* transport_ = nullptr;
+  std::map<std::pair<std::string, std::string>, cell_ptr<remote_cell>, std::less<>> proxies_;
+  std::map<std::string, cell_ptr<>, std::less<>> exports_;
+  std::size_t prune_threshold_ = 64;  // prune expired exports when the table grows past it
+};
+
+}  // namespace detail
+}  // namespace troupe

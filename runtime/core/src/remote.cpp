@@ -1,0 +1,243 @@
+// Proxies of remote actors, the export table, and inbound delivery (remote.hpp).
+
+#include "troupe/runtime/remote.hpp"
+
+#include <algorithm>
+
+#include "troupe/runtime/local_cell.hpp"
+#include "troupe/runtime/system.hpp"
+
+namespace troupe {
+namespace detail {
+namespace {
+
+/// A message that arrived for a receiver that cannot take it; carries the remote type name
+/// for the trace of its drop.
+class foreign_envelope final : public envelope {
+ public:
+  explicit foreign_envelope(std::string type_name)
+      : envelope(type_), name_(std::move(type_name)), type_{name_, fnv1a(name_)} {}
+  void* payload() override { return nullptr; }
+  std::string summary() const override { return {}; }
+  bool encode_payload(wire::byte_writer&) const override { return false; }
+
+ private:
+  std::string name_;
+  message_type type_;
+};
+
+}  // namespace
+
+trace_sink* remote_cell::sink() const { return system_.sink(); }
+
+enqueue_status remote_cell::enqueue(envelope* message) {
+  wire::user_envelope out;
+  out.message_id = message->trace_id;
+  out.lamport = message->lamport;
+  if (cell* from = message->sender()) {
+    system_.remote().export_cell(from);
+    out.sender_path = from->path();
+  }
+  out.receiver_path = path_;
+  out.type_name = std::string(message->type().name);
+  wire::byte_writer writer;
+  if (!message->encode_payload(writer)) {
+    system_.drop(message, path_, drop_reason::not_serializable, false, node_);
+    return enqueue_status::dropped;
+  }
+  out.payload = std::move(writer.buffer());
+  if (node_ == system_.node_name()) {  // a proxy of this very node: loop back
+    delete message;
+    system_.deliver_inbound(node_, std::move(out));
+    return enqueue_status::accepted;
+  }
+  transport* t = system_.remote().attached();
+  const send_result sent = t ? t->send_user(node_, std::move(out)) : send_result::unreachable;
+  if (sent != send_result::queued) {
+    const auto reason =
+        sent == send_result::queue_full ? drop_reason::queue_full : drop_reason::unreachable;
+    system_.drop(message, path_, reason, false, node_);
+    return enqueue_status::dropped;
+  }
+  delete message;
+  return enqueue_status::accepted;
+}
+
+void remote_cell::enqueue_system(system_message* raw) {
+  std::unique_ptr<system_message> message(raw);
+  wire::system_envelope out;
+  switch (message->kind) {
+    case system_kind::watch: {
+      {
+        std::lock_guard lock(mutex_);
+        if (std::find(watchers_.begin(), watchers_.end(), message->subject) == watchers_.end())
+          watchers_.push_back(message->subject);
+      }
+      system_.remote().export_cell(message->subject.get());
+      out.kind = wire::system_kind::watch;
+      out.watcher_path = message->subject->path();
+      out.watched_path = path_;
+      break;
+    }
+    case system_kind::unwatch:
+      forget_watcher(message->subject.get());
+      out.kind = wire::system_kind::unwatch;
+      out.watcher_path = message->subject->path();
+      out.watched_path = path_;
+      break;
+    case system_kind::terminated:  // a local actor this proxy watched has stopped
+      out.kind = wire::system_kind::terminated;
+      out.watcher_path = path_;
+      out.watched_path = message->subject->path();
+      out.reason = "stopped";
+      break;
+    default:
+      return;  // stop, supervision and restarts do not cross nodes
+  }
+  if (node_ == system_.node_name()) {
+    system_.deliver_inbound_system(node_, std::move(out));
+    return;
+  }
+  if (transport* t = system_.remote().attached()) (void)t->send_system(node_, std::move(out));
+}
+
+void remote_cell::forget_watcher(cell* watcher) {
+  std::lock_guard lock(mutex_);
+  watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(),
+                                 [&](const cell_ptr<>& w) { return w.get() == watcher; }),
+                  watchers_.end());
+}
+
+void remote_cell::node_down() {
+  std::vector<cell_ptr<>> watchers;
+  {
+    std::lock_guard lock(mutex_);
+    watchers.swap(watchers_);
+  }
+  for (auto& watcher : watchers)
+    watcher->enqueue_system(new system_message(system_kind::terminated, cell_ptr<>(this)));
+}
+
+void remoting::attach(transport* t) {
+  std::lock_guard lock(mutex_);
+  transport_ = t;
+}
+
+transport* remoting::attached() const {
+  std::lock_guard lock(mutex_);
+  return transport_;
+}
+
+cell_ptr<remote_cell> remoting::proxy(std::string_view node, std::string_view path) {
+  std::lock_guard lock(mutex_);
+  auto key = std::make_pair(std::string(node), std::string(path));
+  auto found = proxies_.find(key);
+  if (found != proxies_.end()) return found->second;
+  auto created = cell_ptr<remote_cell>::adopt(new remote_cell(system_, key.first, key.second));
+  proxies_.emplace(std::move(key), created);
+  return created;
+}
+
+void remoting::export_cell(cell* local) {
+  if (local == nullptr || local->is_remote()) return;
+  std::string path = local->path();
+  std::lock_guard lock(mutex_);
+  if (exports_.size() >= prune_threshold_) {
+    std::erase_if(exports_, [](const auto& entry) { return entry.second->expired(); });
+    prune_threshold_ = std::max<std::size_t>(64, exports_.size() * 2);
+  }
+  exports_.try_emplace(std::move(path), local);
+}
+
+cell_ptr<> remoting::resolve(const std::string& path) {
+  {
+    std::lock_guard lock(mutex_);
+    auto found = exports_.find(path);
+    if (found != exports_.end() && !found->second->expired()) return found->second;
+  }
+  // Named actors are addressable without export: "/user/.../<name>".
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {};
+  auto named = system_.lookup_any(path.substr(slash + 1));
+  if (!named || named->path() != path) return {};
+  return cell_ptr<>(named->cell());
+}
+
+void remoting::node_down(std::string_view node) {
+  std::vector<cell_ptr<remote_cell>> affected;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, proxy] : proxies_)
+      if (key.first == node) affected.push_back(proxy);
+  }
+  for (auto& proxy : affected) proxy->node_down();
+}
+
+}  // namespace detail
+
+// -- actor_system's remote entry points ------------------------------------------------------
+
+void actor_system::attach_transport(transport& t) { remoting_->attach(&t); }
+
+any_ref actor_system::remote_ref_any(std::string_view node, std::string_view path) {
+  if (node == config_.node_name) {
+    if (auto local = remoting_->resolve(std::string(path))) return any_ref(local);
+  }
+  return any_ref(detail::cell_ptr<>(remoting_->proxy(node, path).get()));
+}
+
+void actor_system::deliver_inbound(std::string_view from_node, wire::user_envelope&& message) {
+  detail::cell_ptr<> target = remoting_->resolve(message.receiver_path);
+  envelope* decoded = target ? target->decode_message(message.type_name, message.payload) : nullptr;
+  const bool known_target = static_cast<bool>(target);
+  if (decoded == nullptr) decoded = new detail::foreign_envelope(message.type_name);
+  decoded->trace_id = message.message_id;
+  decoded->lamport = message.lamport;
+  if (!message.sender_path.empty()) {
+    decoded->adopt_sender(remoting_->proxy(from_node, message.sender_path).detach());
+  }
+  if (!known_target) {
+    drop(decoded, message.receiver_path, drop_reason::dead_letter);
+  } else if (decoded->payload() == nullptr) {
+    drop(decoded, message.receiver_path, drop_reason::unknown_type);
+  } else {
+    target->enqueue(decoded);
+  }
+}
+
+void actor_system::deliver_inbound_system(std::string_view from_node,
+                                          wire::system_envelope&& message) {
+  using detail::system_kind;
+  using detail::system_message;
+  switch (message.kind) {
+    case wire::system_kind::watch: {
+      auto watcher = remoting_->proxy(from_node, message.watcher_path);
+      if (auto watched = remoting_->resolve(message.watched_path)) {
+        watched->enqueue_system(new system_message(system_kind::watch, detail::cell_ptr<>(watcher.get())));
+      } else if (transport* t = remoting_->attached(); t != nullptr && from_node != config_.node_name) {
+        wire::system_envelope gone{wire::system_kind::terminated, 0, 0, message.watcher_path,
+                                   message.watched_path, "not found"};
+        (void)t->send_system(from_node, std::move(gone));
+      }
+      break;
+    }
+    case wire::system_kind::unwatch: {
+      auto watcher = remoting_->proxy(from_node, message.watcher_path);
+      if (auto watched = remoting_->resolve(message.watched_path))
+        watched->enqueue_system(new system_message(system_kind::unwatch, detail::cell_ptr<>(watcher.get())));
+      break;
+    }
+    case wire::system_kind::terminated: {
+      auto watched = remoting_->proxy(from_node, message.watched_path);
+      if (auto watcher = remoting_->resolve(message.watcher_path)) {
+        watched->forget_watcher(watcher.get());
+        watcher->enqueue_system(new system_message(system_kind::terminated, detail::cell_ptr<>(watched.get())));
+      }
+      break;
+    }
+  }
+}
+
+void actor_system::node_down(std::string_view node) { remoting_->node_down(node); }
+
+}  // namespace troupe
