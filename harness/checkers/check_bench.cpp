@@ -1,7 +1,7 @@
 // troupe-check-bench: times the linearizability and lost-write checkers on a generated kv
 // history (by default 10,000 operations over 10 keys by 8 concurrent clients, 1% info) and
 // prints one JSON object. Usage: troupe-check-bench [--ops N] [--keys K] [--clients C]
-// [--info-per-mille M] [--seed S]
+// [--info-per-mille M] [--seed S] [--step-budget STEPS_PER_KEY]
 
 #include <chrono>
 #include <cstdio>
@@ -26,16 +26,17 @@ struct bench_options {
   int clients = 8;
   int info_per_mille = 10;
   std::uint64_t seed = 1;
+  linearizability_options check;
 };
 
 double milliseconds_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
 }
 
-nlohmann::ordered_json measure(const history& operations) {
+nlohmann::ordered_json measure(const history& operations, const linearizability_options& check) {
   const kv_register_model kv;
   const auto start = clock_type::now();
-  auto report = check_linearizable(operations, kv);
+  auto report = check_linearizable(operations, kv, check);
   const double check_ms = milliseconds_since(start);
   const auto lost_start = clock_type::now();
   auto lost = check_no_lost_acknowledged_writes(operations);
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
     else if (flag == "--clients") options.clients = std::atoi(value);
     else if (flag == "--info-per-mille") options.info_per_mille = std::atoi(value);
     else if (flag == "--seed") options.seed = std::strtoull(value, nullptr, 10);
+    else if (flag == "--step-budget") {
+      options.check.step_budget_per_key = std::strtoull(value, nullptr, 10);
+    }
     else {
       std::fprintf(stderr, "troupe-check-bench: unknown option %s\n", flag.c_str());
       return 2;
@@ -84,10 +88,10 @@ int main(int argc, char** argv) {
   out["clients"] = options.clients;
   out["info_per_mille"] = options.info_per_mille;
   out["seed"] = options.seed;
-  out["valid_history"] = measure(operations);
+  out["valid_history"] = measure(operations, options.check);
   // The same history with one stale read: time to find the violation and its window.
   if (generator::inject_stale_read(operations, options.seed)) {
-    out["stale_read_history"] = measure(operations);
+    out["stale_read_history"] = measure(operations, options.check);
   }
   std::printf("%s\n", out.dump(2).c_str());
   return 0;

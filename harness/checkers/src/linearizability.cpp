@@ -181,7 +181,8 @@ result<linearizability_report> check_linearizable(const history& operations,
 
 std::string render(const linearizability_report& report) {
   std::string text = std::string("linearizable: ") + to_string(report.status) + " (" +
-                     std::to_string(report.keys.size()) + " keys, " +
+                     std::to_string(report.keys.size()) +
+                     (report.keys.size() == 1 ? " key, " : " keys, ") +
                      std::to_string(report.steps) + " steps)\n";
   for (const key_result& key : report.keys) {
     text += "  key " + key.key + ": " + to_string(key.status) + ", " +

@@ -72,6 +72,17 @@ TEST(linearizability, stale_read_after_an_acknowledged_write_is_a_violation) {
   EXPECT_EQ(result.message, "key k: no linearization of ops 2 3");
 }
 
+TEST(linearizability, the_failing_window_is_printed_for_a_human) {
+  const auto report = check({write(1, 1, 0, 1), write(2, 2, 2, 3), read(3, 1, 4, 5)});
+  EXPECT_EQ(render(report),
+            "linearizable: violated (1 key, 8 steps)\n"
+            "  key k: violated, 3 ops, 3 steps\n"
+            "smallest non-linearizable window of key k (2 ops, not linearizable at seq 5, "
+            "from any state):\n"
+            "  client 2 op 2 write k 2 ok [seq 2..3]\n"
+            "  client 3 op 3 read k -> 1 ok [seq 4..5]\n");
+}
+
 TEST(linearizability, a_read_of_a_missing_key_after_a_write_is_a_violation) {
   const auto report = check({write(1, 1, 0, 1), read(2, nullptr, 2, 3)});
   EXPECT_EQ(report.status, check_status::violated);

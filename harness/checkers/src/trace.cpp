@@ -305,7 +305,8 @@ const char* to_string(outcome value) {
 
 std::string describe(const operation& op) {
   std::string text = "client " + std::to_string(op.client) + " op " + std::to_string(op.id) +
-                     " " + op.f + " " + op.key + " " + op.input.dump();
+                     " " + op.f + " " + op.key;
+  if (!op.input.is_null()) text += " " + op.input.dump();
   if (op.result == outcome::ok && op.output != op.input) {
     text += " -> " + op.output.dump();
   }

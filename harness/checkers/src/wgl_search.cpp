@@ -10,25 +10,48 @@ namespace {
 constexpr std::uint32_t none = 0xffffffffu;
 
 std::uint64_t mix(std::uint64_t value) {
-  // splitmix64's finalizer: a fixed, well-spread hash for each operation's set bit.
+  // splitmix64's finalizer: a fixed, well-spread 64-bit hash.
   value += 0x9e3779b97f4a7c15ull;
   value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
   value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
   return value ^ (value >> 31);
 }
 
-// A memo entry: which operations are linearized, and the state they led to.
-struct memo_entry {
-  std::vector<std::uint64_t> linearized;
-  model_state state;
-  std::uint64_t hash = 0;
-  bool operator==(const memo_entry& other) const {
-    return hash == other.hash && state == other.state && linearized == other.linearized;
+std::uint64_t hash_bytes(const model_state& state, std::uint64_t seed) {
+  std::uint64_t hash = seed;
+  for (unsigned char byte : state) {
+    hash = (hash ^ byte) * 0x100000001b3ull;  // FNV-1a steps, finished by `mix`.
+  }
+  return mix(hash ^ state.size());
+}
+
+// A configuration of the search (the set of linearized operations and the state they led
+// to) is remembered by a 128-bit fingerprint rather than in full, so a memo entry costs
+// the same for ten operations as for ten thousand. Each operation contributes a random
+// 128-bit value to its set by XOR (Zobrist hashing), which is updated in O(1) per step.
+// Two different configurations share a fingerprint with probability about 2^-128 per
+// pair, i.e. below 10^-20 over 10^9 steps; only such a collision could make the search
+// wrongly skip a configuration.
+struct fingerprint {
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  bool operator==(const fingerprint& other) const {
+    return high == other.high && low == other.low;
   }
 };
-struct memo_hash {
-  std::size_t operator()(const memo_entry& entry) const { return entry.hash; }
+struct fingerprint_hash {
+  std::size_t operator()(const fingerprint& value) const { return value.low; }
 };
+
+fingerprint operation_key(std::uint32_t op) {
+  return {mix(std::uint64_t{op} ^ 0x243f6a8885a308d3ull),
+          mix(mix(std::uint64_t{op}) ^ 0x13198a2e03707344ull)};
+}
+
+fingerprint configuration_key(const fingerprint& set, const model_state& state) {
+  return {mix(set.high ^ hash_bytes(state, 0xcbf29ce484222325ull)),
+          mix(set.low ^ hash_bytes(state, 0xa4093822299f31d0ull))};
+}
 
 // The history as a doubly linked list of call and return entries in trace order. Entry 2i
 // is operation i's call, 2i+1 its return; entry `head` is the list's sentinel. Linearizing
@@ -90,14 +113,13 @@ class searcher {
  public:
   searcher(const std::vector<operation>& operations, const model& object, search_budget& budget)
       : operations_(operations), object_(object), budget_(budget), entries_(operations) {
-    current_.linearized.assign((operations.size() + 63) / 64, 0);
     for (const operation& op : operations) {
       must_ += op.complete_seq != never_seq ? 1 : 0;
     }
   }
 
   search_outcome run(const model_state& initial, std::uint64_t& steps) {
-    current_.state = initial;
+    state_ = initial;
     std::uint32_t cursor = entries_.first();
     while (must_ > 0) {
       // While operations must still be linearized, their return entries are in the list,
@@ -156,22 +178,17 @@ class searcher {
   // search therefore never tries alternatives to it, and if the configuration after it
   // was already explored (and failed), so has the current one.
   attempt try_linearize(std::uint32_t op) {
-    auto next_state = object_.step(current_.state, operations_[op]);
+    auto next_state = object_.step(state_, operations_[op]);
     if (!next_state) return attempt::impossible;
-    const bool forced = *next_state == current_.state;
-    memo_entry candidate;
-    candidate.linearized = current_.linearized;
-    candidate.linearized[op / 64] |= std::uint64_t{1} << (op % 64);
-    const std::uint64_t set_hash = current_.hash ^ mix(op);
-    candidate.state = std::move(*next_state);
-    candidate.hash = set_hash ^ (std::hash<model_state>{}(candidate.state) * 0x9e3779b97f4a7c15ull);
-    if (!memo_.insert(candidate).second) {
+    const bool forced = *next_state == state_;
+    const fingerprint key = operation_key(op);
+    const fingerprint next_set{set_.high ^ key.high, set_.low ^ key.low};
+    if (!memo_.insert(configuration_key(next_set, *next_state)).second) {
       return forced ? attempt::dead_end : attempt::impossible;
     }
-    stack_.push_back(frame{op, forced, std::move(current_.state)});
-    current_.linearized = std::move(candidate.linearized);
-    current_.state = std::move(candidate.state);
-    current_.hash = set_hash;
+    stack_.push_back(frame{op, forced, std::move(state_)});
+    state_ = std::move(*next_state);
+    set_ = next_set;
     entries_.lift(op);
     must_ -= operations_[op].complete_seq != never_seq ? 1 : 0;
     return attempt::linearized;
@@ -184,9 +201,10 @@ class searcher {
     while (!stack_.empty()) {
       frame top = std::move(stack_.back());
       stack_.pop_back();
-      current_.linearized[top.op / 64] &= ~(std::uint64_t{1} << (top.op % 64));
-      current_.hash ^= mix(top.op);
-      current_.state = std::move(top.state);
+      const fingerprint key = operation_key(top.op);
+      set_.high ^= key.high;
+      set_.low ^= key.low;
+      state_ = std::move(top.state);
       entries_.unlift(top.op);
       must_ += operations_[top.op].complete_seq != never_seq ? 1 : 0;
       if (!top.forced) return entries_.next(2 * top.op);
@@ -204,9 +222,10 @@ class searcher {
   const model& object_;
   search_budget& budget_;
   entry_list entries_;
-  memo_entry current_;  // `hash` holds the hash of the linearized set only.
+  fingerprint set_;     // of the linearized operations
+  model_state state_;   // after the linearized operations
   std::vector<frame> stack_;
-  std::unordered_set<memo_entry, memo_hash> memo_;
+  std::unordered_set<fingerprint, fingerprint_hash> memo_;
   std::size_t must_ = 0;
   std::uint64_t steps_ = 0;
 };

@@ -31,10 +31,10 @@ enum class check_status {
 
 /// Bounds on the search. Each search step applies one operation to one state; the memo
 /// table holds at most one entry per step, so the step budget also bounds memory (an entry
-/// is about 48 bytes plus one bit per operation of the key).
+/// is a 128-bit fingerprint, about 40 bytes with the hash table's overhead).
 struct linearizability_options {
   /// Steps allowed for the search of one key before it is `unknown`.
-  std::uint64_t step_budget_per_key = 2'000'000;
+  std::uint64_t step_budget_per_key = 5'000'000;
   /// Wall-clock bound on the whole check, 0 for none. A time budget makes the outcome
   /// depend on the machine, so deterministic runs leave it at 0 and use steps.
   std::chrono::milliseconds time_budget{0};
