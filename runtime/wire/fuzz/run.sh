@@ -1,5 +1,6 @@
-#!/usr/bin/env bash
-# Runs every built wire fuzzer for a bounded time; builds nothing.
+#!/bin/sh
+# Runs every built wire fuzzer for a bounded time; builds nothing. POSIX sh (CI calls it
+# with `sh`).
 #
 #   runtime/wire/fuzz/run.sh BUILD_DIR SECONDS [WORK_DIR]
 #
@@ -18,14 +19,16 @@ usage() {
 [ $# -ge 2 ] && [ $# -le 3 ] || usage
 build_dir=$1
 seconds=$2
-[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "SECONDS must be a positive integer" >&2; exit 2; }
+case "$seconds" in
+  ''|*[!0-9]*|0*) echo "SECONDS must be a positive integer, got '$seconds'" >&2; exit 2 ;;
+esac
 fuzz_dir="$build_dir/runtime/wire/fuzz"
 work_dir=${3:-$(mktemp -d -t troupe-wire-fuzz.XXXXXX)}
-fuzzers=(frame_decoder_fuzz handshake_server_fuzz envelope_decode_fuzz)
+fuzzers="frame_decoder_fuzz handshake_server_fuzz envelope_decode_fuzz"
 
-for fuzzer in "${fuzzers[@]}" troupe_wire_fuzz_seeds; do
-  if [ ! -x "$fuzz_dir/$fuzzer" ]; then
-    echo "missing $fuzz_dir/$fuzzer: build target troupe_wire_fuzzers with TROUPE_BUILD_FUZZ=ON" >&2
+for program in $fuzzers troupe_wire_fuzz_seeds; do
+  if [ ! -x "$fuzz_dir/$program" ]; then
+    echo "missing $fuzz_dir/$program: build target troupe_wire_fuzzers with TROUPE_BUILD_FUZZ=ON" >&2
     exit 2
   fi
 done
@@ -34,7 +37,7 @@ mkdir -p "$work_dir/seeds"
 "$fuzz_dir/troupe_wire_fuzz_seeds" "$work_dir/seeds" || exit 2
 
 failed=0
-for fuzzer in "${fuzzers[@]}"; do
+for fuzzer in $fuzzers; do
   out="$work_dir/$fuzzer"
   mkdir -p "$out/corpus"
   echo "== $fuzzer: ${seconds}s"
@@ -44,9 +47,10 @@ for fuzzer in "${fuzzers[@]}"; do
       >"$out/log" 2>&1
   status=$?
   grep -E "^Done |stat::number_of_executed_units|stat::peak_rss_mb" "$out/log" | sed 's/^/   /'
-  if [ $status -ne 0 ]; then
-    echo "   FAILED (exit $status); log: $out/log; crash input:" $(ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null)
-    grep -E "ERROR:|SUMMARY:|==[0-9]+==" "$out/log" | head -5 | sed 's/^/   /'
+  if [ "$status" -ne 0 ]; then
+    echo "   FAILED (exit $status); log: $out/log; crash input:" \
+        $(ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null)
+    grep -E "property violated|ERROR:|SUMMARY:" "$out/log" | head -5 | sed 's/^/   /'
     failed=1
   fi
 done
