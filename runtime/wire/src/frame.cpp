@@ -56,14 +56,18 @@ std::string_view to_string(frame_error error) {
 void append_raw_frame_header(std::vector<std::byte>& out, std::uint16_t version,
                              std::uint16_t type_id, std::uint16_t flags,
                              std::uint32_t payload_length) {
-  byte_writer writer(frame_header_bytes);
-  writer.put_bytes(frame_magic);
-  writer.put_u16(version);
-  writer.put_u16(type_id);
-  writer.put_u16(flags);
-  writer.put_u32(payload_length);
-  assert(writer.size() == frame_header_bytes);
-  out.insert(out.end(), writer.buffer().begin(), writer.buffer().end());
+  // Written in place (no temporary buffer): this runs once per frame sent.
+  const std::size_t start = out.size();
+  out.resize(start + frame_header_bytes);
+  std::byte* header = out.data() + start;
+  std::copy(frame_magic.begin(), frame_magic.end(), header);
+  const auto store = [](std::byte* at, std::uint32_t value, std::size_t bytes) {
+    for (std::size_t i = 0; i < bytes; ++i) at[i] = static_cast<std::byte>(value >> (8 * i));
+  };
+  store(header + 4, version, 2);
+  store(header + 6, type_id, 2);
+  store(header + 8, flags, 2);
+  store(header + 10, payload_length, 4);
 }
 
 void append_frame(std::vector<std::byte>& out, frame_type type,
