@@ -18,12 +18,12 @@ using namespace troupe::wire;
 namespace {
 
 // Like assert, but never compiled out, and says which property broke.
-#define check(condition)                                                                \
-  do {                                                                                  \
-    if (!(condition)) {                                                                 \
+#define check(condition)                                                                      \
+  do {                                                                                        \
+    if (!(condition)) {                                                                       \
       std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                     \
-    }                                                                                   \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (false)
 
 }  // namespace

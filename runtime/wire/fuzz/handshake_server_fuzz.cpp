@@ -19,12 +19,12 @@ using namespace troupe::wire;
 namespace {
 
 // Like assert, but never compiled out, and says which property broke.
-#define check(condition)                                                                \
-  do {                                                                                  \
-    if (!(condition)) {                                                                 \
+#define check(condition)                                                                      \
+  do {                                                                                        \
+    if (!(condition)) {                                                                       \
       std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                     \
-    }                                                                                   \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (false)
 
 const std::vector<std::byte>& secret() {
@@ -101,8 +101,7 @@ void tampered_mode(FuzzedDataProvider& provider) {
     auto to_server = sent;
     // Flip bits in up to 3 bytes of what the client sends. Two flips may cancel out, so what
     // counts is whether the bytes that arrive differ from the bytes sent.
-    for (int flip = provider.ConsumeIntegralInRange(0, 3); flip > 0 && !to_server.empty();
-         --flip) {
+    for (int flip = provider.ConsumeIntegralInRange(0, 3); flip > 0 && !to_server.empty(); --flip) {
       const auto at = provider.ConsumeIntegralInRange<std::size_t>(0, to_server.size() - 1);
       to_server[at] ^= static_cast<std::byte>(provider.ConsumeIntegral<std::uint8_t>());
     }

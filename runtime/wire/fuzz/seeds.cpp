@@ -14,7 +14,8 @@ namespace {
 
 void write(const std::filesystem::path& file, std::span<const std::byte> bytes) {
   std::ofstream out(file, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 std::vector<std::byte> with_suffix(std::span<const std::byte> bytes,
@@ -32,7 +33,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::filesystem::path root = argv[1];
-  for (const char* target : {"frame_decoder_fuzz", "handshake_server_fuzz", "envelope_decode_fuzz"}) {
+  for (const char* target :
+       {"frame_decoder_fuzz", "handshake_server_fuzz", "envelope_decode_fuzz"}) {
     std::filesystem::create_directories(root / target);
   }
   const user_envelope user{1, 2, "/user/a", "/user/b", "kv.put", {std::byte{7}}};
@@ -52,7 +54,8 @@ int main(int argc, char** argv) {
   const hello_message hello{protocol_version, "client", 3, nonce{std::byte{1}}};
   const auto hello_frame = encode_frame(frame_type::hello, to_bytes(hello));
   // Raw mode (0), server nonce, one chunk of the hello's length, a tick of 0.
-  std::vector<std::uint8_t> raw_choices = {0, 0, 0, 0, static_cast<std::uint8_t>(hello_frame.size())};
+  std::vector<std::uint8_t> raw_choices = {0, 0, 0, 0,
+                                           static_cast<std::uint8_t>(hello_frame.size())};
   raw_choices.insert(raw_choices.end(), nonce_bytes, 9);
   raw_choices.push_back(0);
   write(root / "handshake_server_fuzz" / "seed-0", with_suffix(hello_frame, raw_choices));

@@ -29,15 +29,31 @@ T load_little_endian(const std::byte* first) {
 
 }  // namespace
 
-byte_writer::byte_writer(std::size_t capacity_bytes) { buffer_.reserve(capacity_bytes); }
+byte_writer::byte_writer(std::size_t capacity_bytes) {
+  buffer_.reserve(capacity_bytes);
+}
 
-void byte_writer::put_u8(std::uint8_t value) { buffer_.push_back(static_cast<std::byte>(value)); }
-void byte_writer::put_u16(std::uint16_t value) { append_little_endian(buffer_, value); }
-void byte_writer::put_u32(std::uint32_t value) { append_little_endian(buffer_, value); }
-void byte_writer::put_u64(std::uint64_t value) { append_little_endian(buffer_, value); }
-void byte_writer::put_i64(std::int64_t value) { put_u64(static_cast<std::uint64_t>(value)); }
-void byte_writer::put_bool(bool value) { put_u8(value ? 1 : 0); }
-void byte_writer::put_f64(double value) { put_u64(std::bit_cast<std::uint64_t>(value)); }
+void byte_writer::put_u8(std::uint8_t value) {
+  buffer_.push_back(static_cast<std::byte>(value));
+}
+void byte_writer::put_u16(std::uint16_t value) {
+  append_little_endian(buffer_, value);
+}
+void byte_writer::put_u32(std::uint32_t value) {
+  append_little_endian(buffer_, value);
+}
+void byte_writer::put_u64(std::uint64_t value) {
+  append_little_endian(buffer_, value);
+}
+void byte_writer::put_i64(std::int64_t value) {
+  put_u64(static_cast<std::uint64_t>(value));
+}
+void byte_writer::put_bool(bool value) {
+  put_u8(value ? 1 : 0);
+}
+void byte_writer::put_f64(double value) {
+  put_u64(std::bit_cast<std::uint64_t>(value));
+}
 
 void byte_writer::put_varint(std::uint64_t value) {
   while (value >= 0x80U) {

@@ -92,13 +92,19 @@ rc::Gen<sample> gen_sample() {
     s.l = *rc::gen::arbitrary<std::map<std::string, std::int64_t>>();
     s.m = *rc::gen::arbitrary<std::array<std::uint32_t, 3>>();
     switch (*rc::gen::inRange(0, 3)) {
-      case 0: s.n = *rc::gen::arbitrary<std::int32_t>(); break;
-      case 1: s.n = *rc::gen::arbitrary<std::string>(); break;
-      default: s.n = *gen_bytes(); break;
+      case 0:
+        s.n = *rc::gen::arbitrary<std::int32_t>();
+        break;
+      case 1:
+        s.n = *rc::gen::arbitrary<std::string>();
+        break;
+      default:
+        s.n = *gen_bytes();
+        break;
     }
     s.o = *rc::gen::element(color::red, color::green, color::blue);
-    s.p = *rc::gen::container<std::vector<point>>(rc::gen::build<point>(
-        rc::gen::set(&point::x), rc::gen::set(&point::y)));
+    s.p = *rc::gen::container<std::vector<point>>(
+        rc::gen::build<point>(rc::gen::set(&point::x), rc::gen::set(&point::y)));
     s.q = *gen_bytes();
     s.r = *rc::gen::arbitrary<std::vector<bool>>();
     return s;
@@ -144,9 +150,9 @@ TEST(codec, integers_are_little_endian_fixed_width) {
   writer.put_u32(0x03040506);
   writer.put_u64(0x0708090a0b0c0d0eULL);
   writer.put_i64(-2);
-  EXPECT_EQ(writer.buffer(), bytes_of({0x02, 0x01, 0x06, 0x05, 0x04, 0x03, 0x0e, 0x0d, 0x0c, 0x0b,
-                                       0x0a, 0x09, 0x08, 0x07, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                       0xff, 0xff}));
+  EXPECT_EQ(writer.buffer(),
+            bytes_of({0x02, 0x01, 0x06, 0x05, 0x04, 0x03, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a,
+                      0x09, 0x08, 0x07, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
 }
 
 TEST(codec, varint_layout_matches_leb128) {

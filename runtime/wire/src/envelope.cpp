@@ -66,8 +66,7 @@ envelope_error read_system(byte_reader& reader, system_envelope& envelope) {
 }
 
 template <class Envelope, class Reader>
-envelope_error decode_whole(std::span<const std::byte> payload, Envelope& envelope,
-                            Reader read) {
+envelope_error decode_whole(std::span<const std::byte> payload, Envelope& envelope, Reader read) {
   byte_reader reader(payload);
   const auto error = read(reader, envelope);
   if (error != envelope_error::none) return error;
@@ -78,20 +77,28 @@ envelope_error decode_whole(std::span<const std::byte> payload, Envelope& envelo
 
 std::string_view to_string(system_kind kind) {
   switch (kind) {
-    case system_kind::watch: return "watch";
-    case system_kind::unwatch: return "unwatch";
-    case system_kind::terminated: return "terminated";
+    case system_kind::watch:
+      return "watch";
+    case system_kind::unwatch:
+      return "unwatch";
+    case system_kind::terminated:
+      return "terminated";
   }
   return "unknown";
 }
 
 std::string_view to_string(envelope_error error) {
   switch (error) {
-    case envelope_error::none: return "no error";
-    case envelope_error::malformed: return "malformed envelope";
-    case envelope_error::field_too_long: return "envelope field longer than its limit";
-    case envelope_error::missing_field: return "envelope lacks a required path or type name";
-    case envelope_error::unknown_kind: return "unknown system message kind";
+    case envelope_error::none:
+      return "no error";
+    case envelope_error::malformed:
+      return "malformed envelope";
+    case envelope_error::field_too_long:
+      return "envelope field longer than its limit";
+    case envelope_error::missing_field:
+      return "envelope lacks a required path or type name";
+    case envelope_error::unknown_kind:
+      return "unknown system message kind";
   }
   return "unknown envelope error";
 }

@@ -28,27 +28,42 @@ bool is_handshake_frame_type(frame_type type) {
 
 std::string_view to_string(frame_type type) {
   switch (type) {
-    case frame_type::hello: return "hello";
-    case frame_type::challenge: return "challenge";
-    case frame_type::challenge_response: return "challenge_response";
-    case frame_type::welcome: return "welcome";
-    case frame_type::reject: return "reject";
-    case frame_type::user_message: return "user_message";
-    case frame_type::system_message: return "system_message";
-    case frame_type::heartbeat: return "heartbeat";
-    case frame_type::goodbye: return "goodbye";
+    case frame_type::hello:
+      return "hello";
+    case frame_type::challenge:
+      return "challenge";
+    case frame_type::challenge_response:
+      return "challenge_response";
+    case frame_type::welcome:
+      return "welcome";
+    case frame_type::reject:
+      return "reject";
+    case frame_type::user_message:
+      return "user_message";
+    case frame_type::system_message:
+      return "system_message";
+    case frame_type::heartbeat:
+      return "heartbeat";
+    case frame_type::goodbye:
+      return "goodbye";
   }
   return "unknown";
 }
 
 std::string_view to_string(frame_error error) {
   switch (error) {
-    case frame_error::none: return "no error";
-    case frame_error::bad_magic: return "bad magic: not a troupe wire stream";
-    case frame_error::unsupported_version: return "unsupported protocol version in frame header";
-    case frame_error::unknown_frame_type: return "unknown frame type";
-    case frame_error::unknown_flags: return "unknown frame flags";
-    case frame_error::frame_too_large: return "frame larger than the maximum frame size";
+    case frame_error::none:
+      return "no error";
+    case frame_error::bad_magic:
+      return "bad magic: not a troupe wire stream";
+    case frame_error::unsupported_version:
+      return "unsupported protocol version in frame header";
+    case frame_error::unknown_frame_type:
+      return "unknown frame type";
+    case frame_error::unknown_flags:
+      return "unknown frame flags";
+    case frame_error::frame_too_large:
+      return "frame larger than the maximum frame size";
   }
   return "unknown frame error";
 }
@@ -107,8 +122,8 @@ frame_error frame_decoder::check_header() {
   std::uint16_t type_id = 0;
   std::uint16_t flags = 0;
   std::uint32_t length = 0;
-  const bool read = reader.get_bytes(magic) && reader.get_u16(version) &&
-                    reader.get_u16(type_id) && reader.get_u16(flags) && reader.get_u32(length);
+  const bool read = reader.get_bytes(magic) && reader.get_u16(version) && reader.get_u16(type_id) &&
+                    reader.get_u16(flags) && reader.get_u32(length);
   assert(read && reader.remaining() == 0);
   if (magic != frame_magic) return frame_error::bad_magic;
   const bool in_range = version >= options_.min_version && version <= options_.max_version;

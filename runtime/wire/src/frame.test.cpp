@@ -11,9 +11,9 @@ namespace troupe::wire {
 namespace {
 
 constexpr std::array all_types = {
-    frame_type::hello,        frame_type::challenge,      frame_type::challenge_response,
-    frame_type::welcome,      frame_type::reject,         frame_type::user_message,
-    frame_type::system_message, frame_type::heartbeat,    frame_type::goodbye};
+    frame_type::hello,          frame_type::challenge, frame_type::challenge_response,
+    frame_type::welcome,        frame_type::reject,    frame_type::user_message,
+    frame_type::system_message, frame_type::heartbeat, frame_type::goodbye};
 
 std::vector<std::byte> bytes_of(std::string_view text) {
   const auto raw = std::as_bytes(std::span{text.data(), text.size()});
@@ -99,8 +99,7 @@ TEST(frame_decoder, a_frame_one_byte_over_the_configured_limit_is_refused) {
   frame_decoder decoder({.max_frame_bytes = limit});
   std::vector<frame> decoded;
   const std::vector<std::byte> fits(max_payload_bytes(limit));
-  EXPECT_EQ(decoder.feed(encode_frame(frame_type::user_message, fits), decoded),
-            frame_error::none);
+  EXPECT_EQ(decoder.feed(encode_frame(frame_type::user_message, fits), decoded), frame_error::none);
   ASSERT_EQ(decoded.size(), 1u);
   const std::vector<std::byte> over(max_payload_bytes(limit) + 1);
   EXPECT_EQ(decoder.feed(encode_frame(frame_type::user_message, over), decoded),
@@ -132,8 +131,8 @@ TEST(frame_decoder, bad_magic_is_refused_as_soon_as_the_header_is_complete) {
 TEST(frame_decoder, unsupported_versions_are_refused) {
   for (std::uint16_t version : {0, 2, 0xffff}) {
     std::vector<std::byte> stream;
-    append_raw_frame_header(stream, version, static_cast<std::uint16_t>(frame_type::heartbeat),
-                            0, 0);
+    append_raw_frame_header(stream, version, static_cast<std::uint16_t>(frame_type::heartbeat), 0,
+                            0);
     frame_decoder decoder;
     std::vector<frame> decoded;
     EXPECT_EQ(decoder.feed(stream, decoded), frame_error::unsupported_version) << version;
@@ -167,8 +166,7 @@ TEST(frame_decoder, stays_failed_after_an_error) {
   frame_decoder decoder;
   std::vector<frame> decoded;
   EXPECT_EQ(decoder.feed(stream, decoded), frame_error::bad_magic);
-  EXPECT_EQ(decoder.feed(encode_frame(frame_type::heartbeat, {}), decoded),
-            frame_error::bad_magic);
+  EXPECT_EQ(decoder.feed(encode_frame(frame_type::heartbeat, {}), decoded), frame_error::bad_magic);
   EXPECT_TRUE(decoded.empty());
   EXPECT_EQ(decoder.error(), frame_error::bad_magic);
 }
@@ -185,9 +183,9 @@ TEST(frame_decoder, frames_before_an_error_in_the_same_chunk_are_delivered) {
 }
 
 TEST(frame_decoder, every_error_has_a_description) {
-  for (auto error : {frame_error::bad_magic, frame_error::unsupported_version,
-                     frame_error::unknown_frame_type, frame_error::unknown_flags,
-                     frame_error::frame_too_large}) {
+  for (auto error :
+       {frame_error::bad_magic, frame_error::unsupported_version, frame_error::unknown_frame_type,
+        frame_error::unknown_flags, frame_error::frame_too_large}) {
     EXPECT_NE(to_string(error), to_string(frame_error::none));
   }
 }

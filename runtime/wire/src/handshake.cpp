@@ -30,14 +30,22 @@ std::string describe_reject(const reject_message& reject) {
 
 std::string_view to_string(handshake_error error) {
   switch (error) {
-    case handshake_error::none: return "none";
-    case handshake_error::timeout: return "timeout";
-    case handshake_error::incompatible_version: return "incompatible_version";
-    case handshake_error::authentication_failed: return "authentication_failed";
-    case handshake_error::rejected_by_peer: return "rejected_by_peer";
-    case handshake_error::malformed_frame: return "malformed_frame";
-    case handshake_error::unexpected_frame: return "unexpected_frame";
-    case handshake_error::unexpected_peer: return "unexpected_peer";
+    case handshake_error::none:
+      return "none";
+    case handshake_error::timeout:
+      return "timeout";
+    case handshake_error::incompatible_version:
+      return "incompatible_version";
+    case handshake_error::authentication_failed:
+      return "authentication_failed";
+    case handshake_error::rejected_by_peer:
+      return "rejected_by_peer";
+    case handshake_error::malformed_frame:
+      return "malformed_frame";
+    case handshake_error::unexpected_frame:
+      return "unexpected_frame";
+    case handshake_error::unexpected_peer:
+      return "unexpected_peer";
   }
   return "unknown";
 }
@@ -52,8 +60,8 @@ std::vector<std::byte> encode_reject_frame(reject_code code, std::string_view re
 }
 
 bool random_nonce(nonce& out) {
-  return RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-                    static_cast<int>(out.size())) == 1;
+  return RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size())) ==
+         1;
 }
 
 handshake::handshake(role side, handshake_config config, const nonce& own_nonce,
@@ -112,10 +120,10 @@ handshake_error handshake::on_tick(std::int64_t now_ns) {
   if (outcome_.status != handshake_status::in_progress || now_ns < deadline_ns_) {
     return handshake_error::none;
   }
-  return fail(handshake_error::timeout,
-              "handshake not completed within " + std::to_string(config_.timeout_ns / 1'000'000) +
-                  " ms",
-              reject_code::timeout);
+  return fail(
+      handshake_error::timeout,
+      "handshake not completed within " + std::to_string(config_.timeout_ns / 1'000'000) + " ms",
+      reject_code::timeout);
 }
 
 handshake_error handshake::on_hello(const frame& received) {
@@ -123,10 +131,10 @@ handshake_error handshake::on_hello(const frame& received) {
     return fail(handshake_error::malformed_frame, "malformed hello", reject_code::malformed);
   }
   if (hello_.protocol_version != config_.protocol_version) {
-    const std::string reason =
-        "incompatible protocol version: peer " + hello_.node_name + " speaks version " +
-        std::to_string(hello_.protocol_version) + ", this node (" + config_.node_name +
-        ") speaks version " + std::to_string(config_.protocol_version);
+    const std::string reason = "incompatible protocol version: peer " + hello_.node_name +
+                               " speaks version " + std::to_string(hello_.protocol_version) +
+                               ", this node (" + config_.node_name + ") speaks version " +
+                               std::to_string(config_.protocol_version);
     return fail(handshake_error::incompatible_version, reason, reject_code::incompatible_version);
   }
   // A peer echoing our own nonce is reflecting our challenge; refuse it outright.
@@ -148,10 +156,10 @@ handshake_error handshake::on_challenge(const frame& received) {
                 reject_code::malformed);
   }
   if (config_.expected_peer_name && *config_.expected_peer_name != challenge_.node_name) {
-    return fail(handshake_error::unexpected_peer,
-                "expected node " + *config_.expected_peer_name + " but reached " +
-                    challenge_.node_name,
-                reject_code::unexpected_peer);
+    return fail(
+        handshake_error::unexpected_peer,
+        "expected node " + *config_.expected_peer_name + " but reached " + challenge_.node_name,
+        reject_code::unexpected_peer);
   }
   send(frame_type::challenge_response, to_bytes(proof_message{compute_proof(client_to_server)}));
   step_ = step::expect_welcome;
@@ -167,8 +175,7 @@ handshake_error handshake::on_response(const frame& received) {
   const proof expected = compute_proof(client_to_server);
   if (CRYPTO_memcmp(expected.data(), response.value.data(), proof_bytes) != 0) {
     return fail(handshake_error::authentication_failed,
-                "authentication failed: " + hello_.node_name +
-                    " does not know the cluster secret",
+                "authentication failed: " + hello_.node_name + " does not know the cluster secret",
                 reject_code::authentication_failed);
   }
   send(frame_type::welcome, to_bytes(proof_message{compute_proof(server_to_client)}));
@@ -214,8 +221,8 @@ proof handshake::compute_proof(std::string_view direction) const {
   unsigned int length = 0;
   const unsigned char* digest =
       HMAC(EVP_sha256(), config_.secret.data(), static_cast<int>(config_.secret.size()),
-           reinterpret_cast<const unsigned char*>(transcript.buffer().data()),
-           transcript.size(), reinterpret_cast<unsigned char*>(result.data()), &length);
+           reinterpret_cast<const unsigned char*>(transcript.buffer().data()), transcript.size(),
+           reinterpret_cast<unsigned char*>(result.data()), &length);
   // HMAC fails only on allocation failure or a broken OpenSSL; neither is a peer's doing.
   assert(digest != nullptr && length == proof_bytes);
   (void)digest;
@@ -251,6 +258,8 @@ void handshake::send(frame_type type, std::vector<std::byte> payload) {
   append_frame(output_, type, payload);
 }
 
-std::vector<std::byte> handshake::take_output() { return std::exchange(output_, {}); }
+std::vector<std::byte> handshake::take_output() {
+  return std::exchange(output_, {});
+}
 
 }  // namespace troupe::wire

@@ -179,7 +179,9 @@ struct field_probe {
 };
 
 template <class T>
-concept has_fields = requires(T& value, field_probe& probe) { value.fields(probe); };
+concept has_fields = requires(T& value, field_probe& probe) {
+  value.fields(probe);
+};
 
 // Element types whose vectors are copied as one block of raw bytes.
 template <class T>
@@ -201,12 +203,12 @@ constexpr std::size_t min_encoded_size() {
                        is_optional<T>::value || is_map<T>::value || is_variant<T>::value) {
     return 1;
   } else if constexpr (is_pair<T>::value) {
-    return min_encoded_size<typename T::first_type>() +
-           min_encoded_size<typename T::second_type>();
+    return min_encoded_size<typename T::first_type>() + min_encoded_size<typename T::second_type>();
   } else if constexpr (is_tuple<T>::value) {
     return []<std::size_t... I>(std::index_sequence<I...>) {
       return (std::size_t{0} + ... + min_encoded_size<std::tuple_element_t<I, T>>());
-    }(std::make_index_sequence<std::tuple_size_v<T>>{});
+    }
+    (std::make_index_sequence<std::tuple_size_v<T>>{});
   } else if constexpr (is_array<T>::value) {
     return std::tuple_size_v<T> * min_encoded_size<typename T::value_type>();
   } else {
@@ -233,8 +235,7 @@ struct decode_archive {
 
 // Reads a container's element count and refuses it, before any allocation, when it exceeds
 // max_container_elements or what the remaining input can hold at `element_min_size` bytes each.
-[[nodiscard]] bool get_count(byte_reader& reader, std::size_t element_min_size,
-                             std::size_t& count);
+[[nodiscard]] bool get_count(byte_reader& reader, std::size_t element_min_size, std::size_t& count);
 
 template <class T, std::size_t... I>
 bool decode_variant_alternative(byte_reader& reader, std::size_t index, T& value,

@@ -58,10 +58,10 @@ struct system_envelope {
 /// Why an envelope payload was refused.
 enum class envelope_error : std::uint8_t {
   none = 0,
-  malformed,           ///< truncated, non-canonical, or trailing bytes after the envelope
-  field_too_long,      ///< a path, type name or reason above its bound
-  missing_field,       ///< a required path or type name is empty
-  unknown_kind,        ///< a system_kind this build does not know
+  malformed,       ///< truncated, non-canonical, or trailing bytes after the envelope
+  field_too_long,  ///< a path, type name or reason above its bound
+  missing_field,   ///< a required path or type name is empty
+  unknown_kind,    ///< a system_kind this build does not know
 };
 
 /// A short English description, for the log line of a dropped message.

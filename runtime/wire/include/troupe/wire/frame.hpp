@@ -88,8 +88,7 @@ enum class frame_error : std::uint8_t {
 
 /// Appends one frame (header then payload) to `out`. Precondition (asserted): the payload
 /// fits a u32 length; callers check it against the peer's limit with max_payload_bytes first.
-void append_frame(std::vector<std::byte>& out, frame_type type,
-                  std::span<const std::byte> payload);
+void append_frame(std::vector<std::byte>& out, frame_type type, std::span<const std::byte> payload);
 /// One frame as a new buffer (see append_frame).
 [[nodiscard]] std::vector<std::byte> encode_frame(frame_type type,
                                                   std::span<const std::byte> payload);
@@ -132,7 +131,8 @@ class frame_decoder {
   /// The error that stopped the decoder, or none.
   [[nodiscard]] frame_error error() const { return error_; }
   /// Bytes held for the frame being assembled (header and payload so far).
-  [[nodiscard]] std::size_t buffered_bytes() const { return header_filled_ + current_.payload.size();
+  [[nodiscard]] std::size_t buffered_bytes() const {
+    return header_filled_ + current_.payload.size();
   }
 
  private:

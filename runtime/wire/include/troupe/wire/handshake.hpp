@@ -49,9 +49,9 @@ using proof = std::array<std::byte, proof_bytes>;
 enum class reject_code : std::uint16_t {
   incompatible_version = 1,
   authentication_failed = 2,
-  malformed = 3,       ///< a handshake frame that does not decode, or arrives out of order
-  timeout = 4,         ///< the handshake deadline passed
-  unexpected_peer = 5, ///< the peer is not the node the client meant to reach
+  malformed = 3,        ///< a handshake frame that does not decode, or arrives out of order
+  timeout = 4,          ///< the handshake deadline passed
+  unexpected_peer = 5,  ///< the peer is not the node the client meant to reach
 };
 
 /// hello payload (client -> server).
@@ -100,8 +100,7 @@ struct reject_message {
 [[nodiscard]] bool decode_reject(std::span<const std::byte> payload, reject_message& out);
 /// One reject frame, for a transport that must refuse a peer outside a handshake (a frame
 /// decoder error before or during the handshake).
-[[nodiscard]] std::vector<std::byte> encode_reject_frame(reject_code code,
-                                                         std::string_view reason);
+[[nodiscard]] std::vector<std::byte> encode_reject_frame(reject_code code, std::string_view reason);
 
 /// A node's identity as the handshake proves it.
 struct peer_identity {
@@ -133,14 +132,14 @@ struct handshake_outcome {
   handshake_status status = handshake_status::in_progress;
   std::optional<peer_identity> peer;  ///< set once authenticated
   handshake_error error = handshake_error::none;
-  std::string reason;                 ///< set once failed
+  std::string reason;  ///< set once failed
 };
 
 /// One side's settings.
 struct handshake_config {
-  std::string node_name;            ///< at most max_node_name_bytes
-  std::uint64_t incarnation = 0;    ///< distinguishes restarts of the same node name
-  std::vector<std::byte> secret;    ///< the cluster secret; must not be empty
+  std::string node_name;          ///< at most max_node_name_bytes
+  std::uint64_t incarnation = 0;  ///< distinguishes restarts of the same node name
+  std::vector<std::byte> secret;  ///< the cluster secret; must not be empty
   std::int64_t timeout_ns = default_handshake_timeout_ns;
   std::uint16_t protocol_version = wire::protocol_version;
   /// Client only: the node the client means to reach; another name fails the handshake.
@@ -180,8 +179,13 @@ class handshake {
 
  private:
   enum class role : std::uint8_t { client, server };
-  enum class step : std::uint8_t { expect_hello, expect_challenge, expect_response,
-                                   expect_welcome, done };
+  enum class step : std::uint8_t {
+    expect_hello,
+    expect_challenge,
+    expect_response,
+    expect_welcome,
+    done
+  };
 
   handshake(role side, handshake_config config, const nonce& own_nonce, std::int64_t now_ns);
 
