@@ -490,13 +490,8 @@ void local_cell::complete_restart() {
 
 void local_cell::begin_stop(std::string reason) {
   if (state_ == state::stopping || state_ == state::terminated) return;
-  if (state_ == state::created) {
-    // Stopped before its first turn: never constructed, nothing to tear down.
-    state_ = state::stopping;
-    more().stop_reason = std::move(reason);
-    finish_stop();
-    return;
-  }
+  // An actor stopped before its first turn was never constructed: its hooks do not run
+  // (finish_stop skips them without an instance), but its children, if any, still stop first.
   state_ = state::stopping;
   more().stop_reason = std::move(reason);
   cancel_all_timers();
