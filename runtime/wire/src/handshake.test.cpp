@@ -239,6 +239,15 @@ TEST(handshake, a_client_refuses_a_server_other_than_the_one_it_dialed) {
   EXPECT_NE(server.status(), handshake_status::authenticated);
 }
 
+TEST(handshake, random_nonces_differ_between_connections) {
+  nonce first{};
+  nonce second{};
+  ASSERT_TRUE(random_nonce(first));
+  ASSERT_TRUE(random_nonce(second));
+  EXPECT_NE(first, second);
+  EXPECT_NE(first, nonce{});
+}
+
 // Without the secret, no sequence of frames authenticates a client to the server.
 RC_GTEST_PROP(handshake, random_frames_never_authenticate_a_client, ()) {
   auto server = handshake::server(config_of("kv-1", 1), nonce_of(2), 0);
