@@ -51,6 +51,26 @@ std::vector<operation> prefix_at(const std::vector<operation>& ops, std::uint64_
   return prefix;
 }
 
+// The operations of `prefix` still running at event `start` or invoked after it, widened
+// until every operation left out completed before every kept one was invoked: then each
+// left-out operation precedes every kept one in real time and comes first in any
+// linearization, so if the kept ones have no linearization from any state, the prefix has
+// none either. (Leaving out an operation that overlaps a kept one would not be sound: it
+// might take effect after it.)
+std::vector<operation> running_since(const std::vector<operation>& prefix, std::uint64_t start) {
+  while (true) {
+    std::vector<operation> kept;
+    std::uint64_t first_invoke = start;
+    for (const operation& op : prefix) {
+      if (op.complete_seq <= start) continue;
+      kept.push_back(op);
+      first_invoke = std::min(first_invoke, op.invoke_seq);
+    }
+    if (first_invoke == start) return kept;
+    start = first_invoke;
+  }
+}
+
 bool fails(const std::vector<operation>& ops, const model& object, const model_state& initial,
            search_budget& budget, std::uint64_t& steps) {
   std::uint64_t spent = 0;
@@ -61,8 +81,8 @@ bool fails(const std::vector<operation>& ops, const model& object, const model_s
 
 // Shrinks a key's failing history to its smallest failing window: first the earliest
 // completion event after which the history is not linearizable (linearizability is
-// prefix-closed, so a binary search finds it), then the latest start from which the
-// operations up to that event still fail from any state.
+// prefix-closed, so a binary search finds it), then the latest start such that the
+// operations running between it and that event fail from any state.
 failing_window find_window(const std::string& key, const std::vector<operation>& ops,
                            const model& object, search_budget& budget, std::uint64_t& steps) {
   std::vector<std::uint64_t> cuts;
@@ -86,14 +106,18 @@ failing_window find_window(const std::string& key, const std::vector<operation>&
     }
   }
   window.at_seq = cuts[high];
-  std::vector<operation> prefix = prefix_at(ops, window.at_seq, object);
-  std::size_t start = 0;
+  const std::vector<operation> prefix = prefix_at(ops, window.at_seq, object);
+  std::vector<operation> chosen = prefix;
   if (auto any = object.any_state()) {
+    // Candidate window starts: the invoke events of the prefix, latest first (the prefix is
+    // in invoke order). The first start is left out: from there the window is the prefix.
     for (std::size_t candidate = prefix.size() - 1; candidate > 0; --candidate) {
-      std::vector<operation> tail(prefix.begin() + static_cast<std::ptrdiff_t>(candidate),
-                                  prefix.end());
-      if (fails(tail, object, *any, budget, steps)) {
-        start = candidate;
+      const std::uint64_t start = prefix[candidate].invoke_seq;
+      if (start == prefix[candidate - 1].invoke_seq) continue;
+      std::vector<operation> window_ops = running_since(prefix, start);
+      if (fails(window_ops, object, *any, budget, steps)) {
+        chosen = std::move(window_ops);
+        window.from_any_state = true;
         break;
       }
       if (budget.steps_left == 0) {
@@ -102,11 +126,10 @@ failing_window find_window(const std::string& key, const std::vector<operation>&
       }
     }
   }
-  window.from_any_state = start != 0;
   // The window shows the operations as they are in the trace (not as pending copies).
-  for (std::size_t index = start; index < prefix.size(); ++index) {
+  for (const operation& checked : chosen) {
     auto original = std::find_if(ops.begin(), ops.end(), [&](const operation& op) {
-      return op.id == prefix[index].id;
+      return op.id == checked.id;
     });
     window.operations.push_back(*original);
   }

@@ -1,0 +1,164 @@
+// Goal: on small random kv histories, linearizable or not, the WGL checker agrees with a
+// brute-force search over every order of the operations, and its failing window is itself a
+// counterexample that no later start shortens.
+
+#include <functional>
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "kv_history_generator.hpp"
+#include "troupe/checkers/kv_register_model.hpp"
+#include "troupe/checkers/linearizability.hpp"
+
+namespace troupe::checkers {
+namespace {
+
+// True when some order of all ok operations and any subset of the info operations respects
+// real time and the model, starting from `initial`. Exponential: for a handful of ops.
+bool brute_force_linearizable(const std::vector<operation>& ops, const model_state& initial) {
+  const kv_register_model kv;
+  std::vector<bool> done(ops.size(), false);
+  std::function<bool(const model_state&)> search = [&](const model_state& state) {
+    bool all_ok_done = true;
+    for (std::size_t index = 0; index < ops.size(); ++index) {
+      all_ok_done &= done[index] || ops[index].result != outcome::ok;
+    }
+    if (all_ok_done) return true;
+    for (std::size_t index = 0; index < ops.size(); ++index) {
+      if (done[index]) continue;
+      bool minimal = true;
+      for (std::size_t other = 0; other < ops.size(); ++other) {
+        minimal &= done[other] || !ops[other].precedes(ops[index]);
+      }
+      if (!minimal) continue;
+      auto next = kv.step(state, ops[index]);
+      if (!next) continue;
+      done[index] = true;
+      const bool found = search(*next);
+      done[index] = false;
+      if (found) return true;
+    }
+    return false;
+  };
+  return search(initial);
+}
+
+// The operations of a history the checkers search: no fail ops, no info reads.
+std::vector<operation> searched(const history& operations) {
+  std::vector<operation> out;
+  for (const operation& op : operations) {
+    if (op.result == outcome::fail) continue;
+    if (op.result == outcome::info && op.f == "read") continue;
+    out.push_back(op);
+  }
+  return out;
+}
+
+// The window as it was checked: operations running at `at_seq` become pending.
+std::vector<operation> as_checked(const std::vector<operation>& window, std::uint64_t at_seq) {
+  std::vector<operation> out;
+  for (operation op : window) {
+    if (op.complete_seq > at_seq) {
+      if (op.f == "read") continue;
+      op.result = outcome::info;
+      op.complete_seq = never_seq;
+    }
+    out.push_back(op);
+  }
+  return out;
+}
+
+// A small single-key history from a sequential execution, then disturbed: some reads return
+// another value, some cas outcomes are flipped. Many results are not linearizable.
+history disturbed_history() {
+  auto specs = *rc::gen::container<std::vector<generator::op_spec>>(
+      *rc::gen::inRange<std::size_t>(1, 8),
+      rc::gen::map(rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(0, 3),
+                                  rc::gen::arbitrary<bool>(), rc::gen::inRange(1, 4),
+                                  rc::gen::inRange(1, 4), rc::gen::inRange(0, 6)),
+                   [](const auto& fields) {
+                     generator::op_spec spec;
+                     spec.client = std::get<0>(fields);
+                     spec.kind = static_cast<generator::op_kind>(std::get<1>(fields));
+                     spec.cas_expects_current = std::get<2>(fields);
+                     spec.effect_delay = std::get<3>(fields);
+                     spec.return_delay = std::get<4>(fields);
+                     spec.info = std::get<5>(fields) == 0;
+                     spec.info_takes_effect = std::get<5>(fields) == 1;
+                     return spec;
+                   }));
+  history operations = generator::generate(specs, 3, 1);
+  for (operation& op : operations) {
+    const int disturb = *rc::gen::inRange(0, 4);
+    if (disturb != 0) continue;
+    if (op.f == "read" && op.result == outcome::ok) {
+      const int value = *rc::gen::inRange(0, 5);
+      op.output = value == 0 ? nlohmann::json() : nlohmann::json(value);
+    }
+    if (op.f == "cas" && op.result != outcome::info) {
+      const bool was_ok = op.result == outcome::ok;
+      op.result = was_ok ? outcome::fail : outcome::ok;
+    }
+  }
+  return operations;
+}
+
+RC_GTEST_PROP(linearizability_oracle, agrees_with_brute_force_and_windows_are_minimal, ()) {
+  const history operations = disturbed_history();
+  const kv_register_model kv;
+  const bool expected = brute_force_linearizable(searched(operations), kv.init());
+  const auto report = check_linearizable(operations, kv);
+  RC_ASSERT(report.ok());
+  RC_ASSERT((report->status == check_status::holds) == expected);
+  RC_ASSERT(report->status != check_status::unknown);
+  RC_CLASSIFY(!expected, "not linearizable");
+  if (expected) return;
+  RC_ASSERT(report->window.has_value());
+  const failing_window& window = *report->window;
+  RC_LOG() << render(*report);
+  RC_ASSERT(window.minimal);
+  const auto checked = as_checked(window.operations, window.at_seq);
+  const model_state start = window.from_any_state ? *kv.any_state() : kv.init();
+  RC_ASSERT(!brute_force_linearizable(checked, start));
+  // Sound: every operation left out of the window (invoked before at_seq) completed before
+  // every window operation began, so the window's failure is the history's failure.
+  std::uint64_t window_start = never_seq;
+  for (const operation& op : checked) window_start = std::min(window_start, op.invoke_seq);
+  for (const operation& op : searched(operations)) {
+    bool in_window = false;
+    for (const operation& kept : window.operations) in_window |= kept.id == op.id;
+    const bool read_running_at_cut = op.f == "read" && op.complete_seq > window.at_seq;
+    if (in_window || op.invoke_seq > window.at_seq || read_running_at_cut) continue;
+    RC_ASSERT(op.complete_seq < window_start);
+  }
+  // Minimal: every smaller window of the same kind (the operations running since a later
+  // invoke, widened until the left-out ones precede the kept ones) has a linearization
+  // from any state.
+  for (const operation& later : checked) {
+    std::uint64_t start = later.invoke_seq;
+    std::vector<operation> running;
+    for (bool widened = true; widened;) {
+      running.clear();
+      std::uint64_t first_invoke = start;
+      for (const operation& op : checked) {
+        if (op.complete_seq <= start) continue;
+        running.push_back(op);
+        first_invoke = std::min(first_invoke, op.invoke_seq);
+      }
+      widened = first_invoke != start;
+      start = first_invoke;
+    }
+    if (running.size() == checked.size()) continue;
+    RC_ASSERT(brute_force_linearizable(running, *kv.any_state()));
+  }
+  // And the history up to the event before `at_seq` still had a linearization.
+  std::vector<operation> before;
+  for (const operation& op : searched(operations)) {
+    if (op.invoke_seq < window.at_seq) before.push_back(op);
+  }
+  RC_ASSERT(brute_force_linearizable(as_checked(before, window.at_seq - 1), kv.init()));
+}
+
+}  // namespace
+}  // namespace troupe::checkers
