@@ -195,8 +195,11 @@ result<linearizability_report> check_linearizable(const history& operations,
       search_budget budget{options.window_step_budget, deadline};
       report.window = find_window(key, *violated_ops, object, budget, report.steps);
     } else {
-      report.window = failing_window{key, *violated_ops, violated_ops->back().invoke_seq,
-                                     false, false};
+      std::uint64_t last_completion = 0;
+      for (const operation& op : *violated_ops) {
+        if (op.complete_seq != never_seq) last_completion = std::max(last_completion, op.complete_seq);
+      }
+      report.window = failing_window{key, *violated_ops, last_completion, false, false};
     }
   }
   return report;
