@@ -46,6 +46,11 @@ enqueue_status remote_cell::enqueue(envelope* message) {
     return enqueue_status::dropped;
   }
   out.payload = std::move(writer.buffer());
+  if (wire::validate(out) != wire::envelope_error::none) {
+    // A path or type name beyond the wire's bounds: refuse here, never on the receiver.
+    system_.drop(message, path_, drop_reason::not_serializable, false, node_);
+    return enqueue_status::dropped;
+  }
   if (node_ == system_.node_name()) {  // a proxy of this very node: loop back
     delete message;
     system_.deliver_inbound(node_, std::move(out));
@@ -94,6 +99,7 @@ void remote_cell::enqueue_system(system_message* raw) {
     default:
       return;  // stop, supervision and restarts do not cross nodes
   }
+  if (wire::validate(out) != wire::envelope_error::none) return;  // paths beyond the bounds
   if (node_ == system_.node_name()) {
     system_.deliver_inbound_system(node_, std::move(out));
     return;
