@@ -6,9 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "kv_history_generator.hpp"
 #include "troupe/checkers/kv_register_model.hpp"
@@ -62,15 +61,19 @@ int main(int argc, char** argv) {
   for (int index = 1; index + 1 < argc; index += 2) {
     const std::string flag = argv[index];
     const char* value = argv[index + 1];
-    if (flag == "--ops") options.ops = std::strtoull(value, nullptr, 10);
-    else if (flag == "--keys") options.keys = std::atoi(value);
-    else if (flag == "--clients") options.clients = std::atoi(value);
-    else if (flag == "--info-per-mille") options.info_per_mille = std::atoi(value);
-    else if (flag == "--seed") options.seed = std::strtoull(value, nullptr, 10);
+    if (flag == "--ops")
+      options.ops = std::strtoull(value, nullptr, 10);
+    else if (flag == "--keys")
+      options.keys = std::atoi(value);
+    else if (flag == "--clients")
+      options.clients = std::atoi(value);
+    else if (flag == "--info-per-mille")
+      options.info_per_mille = std::atoi(value);
+    else if (flag == "--seed")
+      options.seed = std::strtoull(value, nullptr, 10);
     else if (flag == "--step-budget") {
       options.check.step_budget_per_key = std::strtoull(value, nullptr, 10);
-    }
-    else {
+    } else {
       std::fprintf(stderr, "troupe-check-bench: unknown option %s\n", flag.c_str());
       return 2;
     }

@@ -26,8 +26,12 @@ std::map<std::uint64_t, message_fate> fates_of(const trace& events) {
         fate.sends += 1;
         if (fate.send == nullptr) fate.send = &event;
         break;
-      case message_event::kind::deliver: fate.deliveries.push_back(&event); break;
-      case message_event::kind::drop: fate.drops.push_back(&event); break;
+      case message_event::kind::deliver:
+        fate.deliveries.push_back(&event);
+        break;
+      case message_event::kind::drop:
+        fate.drops.push_back(&event);
+        break;
     }
   }
   return fates;
@@ -99,8 +103,7 @@ verdict check_at_most_once_delivery(const trace& events, const delivery_options&
   for (const auto& [id, fate] : fates_of(events)) {
     if (fate.deliveries.size() > 1) {
       const message_event& second = *fate.deliveries[1];
-      found.add(second.seq, name(second) + " delivered " +
-                                std::to_string(fate.deliveries.size()) +
+      found.add(second.seq, name(second) + " delivered " + std::to_string(fate.deliveries.size()) +
                                 " times, again at seq " + std::to_string(second.seq));
     }
   }
@@ -113,14 +116,14 @@ verdict check_exactly_once_delivery(const trace& events, const delivery_options&
     if (fate.send == nullptr) continue;  // deliver_after_send's concern.
     const message_event& send = *fate.send;
     if (fate.deliveries.size() > 1) {
-      found.add(fate.deliveries[1]->seq, name(send) + " delivered " +
-                                             std::to_string(fate.deliveries.size()) + " times");
+      found.add(fate.deliveries[1]->seq,
+                name(send) + " delivered " + std::to_string(fate.deliveries.size()) + " times");
     } else if (!fate.deliveries.empty() && !fate.drops.empty()) {
       const std::uint64_t later = std::max(fate.deliveries[0]->seq, fate.drops[0]->seq);
       found.add(later, name(send) + " both delivered and dropped (" + fate.drops[0]->reason + ")");
     } else if (fate.deliveries.empty() && fate.drops.empty()) {
-      const bool maybe_in_flight = options.exclude_in_flight_at_end &&
-                                   events.last_t - send.t <= options.in_flight_window_ns;
+      const bool maybe_in_flight =
+          options.exclude_in_flight_at_end && events.last_t - send.t <= options.in_flight_window_ns;
       if (!maybe_in_flight) {
         found.add(send.seq, name(send) + " sent at seq " + std::to_string(send.seq) + " from " +
                                 send.pod + " to " + send.peer_pod +

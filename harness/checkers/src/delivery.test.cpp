@@ -46,7 +46,8 @@ TEST(delivery, a_deliver_without_send_is_reported_with_its_seq) {
   const verdict result = check_deliver_after_send(make_trace({send(1), deliver(1), deliver(9)}));
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.at_seq, 2u);
-  EXPECT_EQ(result.message, "1 offence: message 9 (ping) delivered at seq 2 without an earlier send");
+  EXPECT_EQ(result.message,
+            "1 offence: message 9 (ping) delivered at seq 2 without an earlier send");
 }
 
 TEST(delivery, a_deliver_before_its_send_is_reported) {
@@ -82,7 +83,8 @@ TEST(delivery, a_silent_loss_is_reported_unless_it_may_be_in_flight) {
 }
 
 TEST(delivery, delivered_and_dropped_is_not_exactly_once) {
-  const verdict result = check_exactly_once_delivery(make_trace({send(1), deliver(1), drop(1, "loss")}));
+  const verdict result =
+      check_exactly_once_delivery(make_trace({send(1), deliver(1), drop(1, "loss")}));
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.message, "1 offence: message 1 (ping) both delivered and dropped (loss)");
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 namespace troupe::checkers::generator {
@@ -53,8 +52,7 @@ std::vector<timed_op> schedule(const std::vector<op_spec>& specs, int clients, i
 }
 
 // Runs the operations in effect order against one register per key.
-void execute(const std::vector<op_spec>& specs, const std::vector<timed_op>& timed,
-             history& out) {
+void execute(const std::vector<op_spec>& specs, const std::vector<timed_op>& timed, history& out) {
   std::vector<std::size_t> order(timed.size());
   for (std::size_t index = 0; index < order.size(); ++index) order[index] = index;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -203,11 +201,10 @@ std::vector<std::string> to_trace_lines(const history& operations) {
       R"("platform":"simnet","pods":["kv-0","kv-1","kv-2"]})");
   std::map<std::uint64_t, nlohmann::ordered_json> events;
   for (const operation& op : operations) {
-    nlohmann::ordered_json invoke = {{"seq", op.invoke_seq}, {"t", op.invoke_t},
-                                     {"ev", "op"},           {"pod", op.pod},
-                                     {"client", op.client},  {"op", op.id},
-                                     {"phase", "invoke"},    {"f", op.f},
-                                     {"key", op.key},        {"value", op.input}};
+    nlohmann::ordered_json invoke = {{"seq", op.invoke_seq}, {"t", op.invoke_t},    {"ev", "op"},
+                                     {"pod", op.pod},        {"client", op.client}, {"op", op.id},
+                                     {"phase", "invoke"},    {"f", op.f},           {"key", op.key},
+                                     {"value", op.input}};
     events.emplace(op.invoke_seq, invoke);
     if (op.complete_seq != never_seq) {
       nlohmann::ordered_json done = invoke;
@@ -224,10 +221,14 @@ std::vector<std::string> to_trace_lines(const history& operations) {
   std::int64_t last_t = 0;
   for (auto& [seq, event] : events) {
     for (; expected < seq; ++expected) {
-      lines.push_back(nlohmann::ordered_json{{"seq", expected}, {"t", last_t}, {"ev", "log"},
-                                             {"pod", ""}, {"actor", ""}, {"level", "info"},
-                                             {"text", "gap"}}
-                          .dump());
+      lines.push_back(nlohmann::ordered_json{
+          {"seq", expected},
+          {"t", last_t},
+          {"ev", "log"},
+          {"pod", ""},
+          {"actor", ""},
+          {"level", "info"},
+          {"text", "gap"}}.dump());
     }
     last_t = event["t"].get<std::int64_t>();
     lines.push_back(event.dump());

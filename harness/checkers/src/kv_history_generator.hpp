@@ -16,8 +16,8 @@ enum class op_kind { read, write, cas };
 
 // One operation to generate. Times are abstract integer ticks.
 struct op_spec {
-  int client = 0;             // taken modulo the client count
-  int key = 0;                // taken modulo the key count
+  int client = 0;  // taken modulo the client count
+  int key = 0;     // taken modulo the key count
   op_kind kind = op_kind::read;
   bool cas_expects_current = true;  // a cas expecting the current value succeeds
   std::int64_t gap = 1;             // ticks from the client's previous completion to invoke
@@ -34,8 +34,8 @@ struct op_spec {
 
 // `count` random specs from `seed` (splitmix64): reads 50%, writes 30%, cas 20%; delays of
 // 1..10 ticks; `info_per_mille` of the operations are info.
-[[nodiscard]] std::vector<op_spec> random_specs(std::uint64_t seed, std::size_t count,
-                                                int clients, int keys, int info_per_mille);
+[[nodiscard]] std::vector<op_spec> random_specs(std::uint64_t seed, std::size_t count, int clients,
+                                                int keys, int info_per_mille);
 
 // Makes one ok read return a value that a later acknowledged write had overwritten before
 // the read began: the history is then certainly not linearizable and loses a write.

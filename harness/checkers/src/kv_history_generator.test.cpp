@@ -3,10 +3,10 @@
 
 #include "kv_history_generator.hpp"
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <set>
-
-#include <gtest/gtest.h>
 
 namespace troupe::checkers {
 namespace {

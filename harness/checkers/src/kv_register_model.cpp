@@ -50,7 +50,9 @@ std::optional<std::string> kv_register_model::validate(const operation& op) cons
   return "unknown function '" + op.f + "' (kv-register knows read, write, cas)";
 }
 
-model_state kv_register_model::init() const { return model_state(1, tag_missing); }
+model_state kv_register_model::init() const {
+  return model_state(1, tag_missing);
+}
 
 std::optional<model_state> kv_register_model::any_state() const {
   return model_state(1, tag_any);

@@ -128,9 +128,8 @@ failing_window find_window(const std::string& key, const std::vector<operation>&
   }
   // The window shows the operations as they are in the trace (not as pending copies).
   for (const operation& checked : chosen) {
-    auto original = std::find_if(ops.begin(), ops.end(), [&](const operation& op) {
-      return op.id == checked.id;
-    });
+    auto original = std::find_if(ops.begin(), ops.end(),
+                                 [&](const operation& op) { return op.id == checked.id; });
     window.operations.push_back(*original);
   }
   return window;
@@ -151,15 +150,17 @@ std::optional<error> validate_all(const history& operations, const model& object
 
 const char* to_string(check_status status) {
   switch (status) {
-    case check_status::holds: return "holds";
-    case check_status::violated: return "violated";
-    case check_status::unknown: return "unknown";
+    case check_status::holds:
+      return "holds";
+    case check_status::violated:
+      return "violated";
+    case check_status::unknown:
+      return "unknown";
   }
   return "?";
 }
 
-result<linearizability_report> check_linearizable(const history& operations,
-                                                  const model& object,
+result<linearizability_report> check_linearizable(const history& operations, const model& object,
                                                   const linearizability_options& options) {
   if (auto problem = validate_all(operations, object)) {
     return *problem;
@@ -197,7 +198,8 @@ result<linearizability_report> check_linearizable(const history& operations,
     } else {
       std::uint64_t last_completion = 0;
       for (const operation& op : *violated_ops) {
-        if (op.complete_seq != never_seq) last_completion = std::max(last_completion, op.complete_seq);
+        if (op.complete_seq != never_seq)
+          last_completion = std::max(last_completion, op.complete_seq);
       }
       report.window = failing_window{key, *violated_ops, last_completion, false, false};
     }

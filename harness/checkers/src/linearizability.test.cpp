@@ -94,8 +94,8 @@ TEST(linearizability, concurrent_writes_may_take_effect_in_either_order) {
     EXPECT_EQ(report.status, check_status::holds) << "read " << seen;
   }
   // But two later reads cannot see them in both orders.
-  const auto flip = check({write(1, 1, 0, 3), write(2, 2, 1, 4), read(3, 1, 5, 6),
-                           read(4, 2, 7, 8), read(5, 1, 9, 10)});
+  const auto flip = check({write(1, 1, 0, 3), write(2, 2, 1, 4), read(3, 1, 5, 6), read(4, 2, 7, 8),
+                           read(5, 1, 9, 10)});
   EXPECT_EQ(flip.status, check_status::violated);
 }
 
@@ -117,21 +117,17 @@ TEST(linearizability, cas_succeeds_only_on_the_expected_value) {
 }
 
 TEST(linearizability, a_failed_cas_did_not_take_effect) {
-  EXPECT_EQ(check({write(1, 1, 0, 1), cas(2, 1, 9, 2, 3, outcome::fail), read(3, 1, 4, 5)})
-                .status,
+  EXPECT_EQ(check({write(1, 1, 0, 1), cas(2, 1, 9, 2, 3, outcome::fail), read(3, 1, 4, 5)}).status,
             check_status::holds);
-  EXPECT_EQ(check({write(1, 1, 0, 1), cas(2, 1, 9, 2, 3, outcome::fail), read(3, 9, 4, 5)})
-                .status,
+  EXPECT_EQ(check({write(1, 1, 0, 1), cas(2, 1, 9, 2, 3, outcome::fail), read(3, 9, 4, 5)}).status,
             check_status::violated);
 }
 
 TEST(linearizability, an_info_write_may_or_may_not_have_taken_effect) {
   // Taken effect: a later read sees it. Not taken effect: a later read sees the old value.
-  EXPECT_EQ(check({write(1, 1, 0, 1), write(2, 2, 2, 0, outcome::info), read(3, 2, 10, 11)})
-                .status,
+  EXPECT_EQ(check({write(1, 1, 0, 1), write(2, 2, 2, 0, outcome::info), read(3, 2, 10, 11)}).status,
             check_status::holds);
-  EXPECT_EQ(check({write(1, 1, 0, 1), write(2, 2, 2, 0, outcome::info), read(3, 1, 10, 11)})
-                .status,
+  EXPECT_EQ(check({write(1, 1, 0, 1), write(2, 2, 2, 0, outcome::info), read(3, 1, 10, 11)}).status,
             check_status::holds);
   // It stays concurrent with everything after its invoke: it may take effect late.
   EXPECT_EQ(check({write(1, 1, 0, 1), write(2, 2, 2, 0, outcome::info), read(3, 1, 10, 11),
@@ -143,17 +139,14 @@ TEST(linearizability, an_info_write_may_or_may_not_have_taken_effect) {
                    read(4, 1, 12, 13)})
                 .status,
             check_status::violated);
-  EXPECT_EQ(check({write(1, 1, 0, 1), read(3, 2, 2, 3), write(2, 2, 4, 0, outcome::info)})
-                .status,
+  EXPECT_EQ(check({write(1, 1, 0, 1), read(3, 2, 2, 3), write(2, 2, 4, 0, outcome::info)}).status,
             check_status::violated);
 }
 
 TEST(linearizability, an_info_cas_takes_effect_only_on_its_expected_value) {
-  EXPECT_EQ(check({write(1, 1, 0, 1), cas(2, 1, 5, 2, 0, outcome::info), read(3, 5, 4, 5)})
-                .status,
+  EXPECT_EQ(check({write(1, 1, 0, 1), cas(2, 1, 5, 2, 0, outcome::info), read(3, 5, 4, 5)}).status,
             check_status::holds);
-  EXPECT_EQ(check({write(1, 3, 0, 1), cas(2, 1, 5, 2, 0, outcome::info), read(3, 5, 4, 5)})
-                .status,
+  EXPECT_EQ(check({write(1, 3, 0, 1), cas(2, 1, 5, 2, 0, outcome::info), read(3, 5, 4, 5)}).status,
             check_status::violated);
 }
 
@@ -181,8 +174,7 @@ TEST(linearizability, a_step_budget_that_runs_out_gives_unknown) {
 }
 
 TEST(linearizability, an_operation_the_model_does_not_know_is_an_error) {
-  auto report = check_linearizable({op(9, "append", 1, 1, outcome::ok, 0, 1)},
-                                   kv_register_model{});
+  auto report = check_linearizable({op(9, "append", 1, 1, outcome::ok, 0, 1)}, kv_register_model{});
   ASSERT_FALSE(report);
   EXPECT_EQ(report.failure().to_string(),
             "op 9 (invoked at seq 0): unknown function 'append' (kv-register knows read, "
@@ -206,31 +198,30 @@ TEST(linearizability, the_window_of_a_long_history_is_small_and_holds_the_stale_
 
 rc::Gen<generator::op_spec> spec_gen() {
   using namespace rc;
-  return gen::map(
-      gen::tuple(gen::inRange(0, 8), gen::inRange(0, 3), gen::inRange(0, 3),
-                 gen::arbitrary<bool>(), gen::inRange(1, 10), gen::inRange(1, 10),
-                 gen::inRange(1, 10), gen::inRange(0, 10), gen::arbitrary<bool>()),
-      [](const auto& fields) {
-        generator::op_spec spec;
-        spec.client = std::get<0>(fields);
-        spec.key = std::get<1>(fields);
-        spec.kind = static_cast<generator::op_kind>(std::get<2>(fields));
-        spec.cas_expects_current = std::get<3>(fields);
-        spec.gap = std::get<4>(fields);
-        spec.effect_delay = std::get<5>(fields);
-        spec.return_delay = std::get<6>(fields);
-        spec.info = std::get<7>(fields) == 0;  // one operation in ten
-        spec.info_takes_effect = std::get<8>(fields);
-        return spec;
-      });
+  return gen::map(gen::tuple(gen::inRange(0, 8), gen::inRange(0, 3), gen::inRange(0, 3),
+                             gen::arbitrary<bool>(), gen::inRange(1, 10), gen::inRange(1, 10),
+                             gen::inRange(1, 10), gen::inRange(0, 10), gen::arbitrary<bool>()),
+                  [](const auto& fields) {
+                    generator::op_spec spec;
+                    spec.client = std::get<0>(fields);
+                    spec.key = std::get<1>(fields);
+                    spec.kind = static_cast<generator::op_kind>(std::get<2>(fields));
+                    spec.cas_expects_current = std::get<3>(fields);
+                    spec.gap = std::get<4>(fields);
+                    spec.effect_delay = std::get<5>(fields);
+                    spec.return_delay = std::get<6>(fields);
+                    spec.info = std::get<7>(fields) == 0;  // one operation in ten
+                    spec.info_takes_effect = std::get<8>(fields);
+                    return spec;
+                  });
 }
 
 RC_GTEST_PROP(linearizability, histories_of_a_sequential_execution_are_linearizable, ()) {
   const auto specs = *rc::gen::container<std::vector<generator::op_spec>>(spec_gen());
   const int clients = *rc::gen::inRange(1, 9);
   const int keys = *rc::gen::inRange(1, 4);
-  const auto report = check_linearizable(generator::generate(specs, clients, keys),
-                                         kv_register_model{});
+  const auto report =
+      check_linearizable(generator::generate(specs, clients, keys), kv_register_model{});
   RC_ASSERT(report.ok());
   RC_ASSERT(report->status == check_status::holds);
 }
@@ -238,8 +229,8 @@ RC_GTEST_PROP(linearizability, histories_of_a_sequential_execution_are_lineariza
 RC_GTEST_PROP(linearizability, an_injected_stale_read_is_caught, ()) {
   auto specs = *rc::gen::container<std::vector<generator::op_spec>>(spec_gen());
   // Client 0 ends with write, write, read on key k0, so some read can be made stale.
-  for (auto kind : {generator::op_kind::write, generator::op_kind::write,
-                    generator::op_kind::read}) {
+  for (auto kind :
+       {generator::op_kind::write, generator::op_kind::write, generator::op_kind::read}) {
     generator::op_spec spec;
     spec.kind = kind;
     specs.push_back(spec);

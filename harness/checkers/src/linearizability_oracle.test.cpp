@@ -2,10 +2,10 @@
 // brute-force search over every order of the operations, and its failing window is itself a
 // counterexample that no later start shortens.
 
-#include <functional>
-
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+
+#include <functional>
 
 #include "kv_history_generator.hpp"
 #include "troupe/checkers/kv_register_model.hpp"
@@ -74,20 +74,20 @@ std::vector<operation> as_checked(const std::vector<operation>& window, std::uin
 history disturbed_history() {
   auto specs = *rc::gen::container<std::vector<generator::op_spec>>(
       *rc::gen::inRange<std::size_t>(1, 8),
-      rc::gen::map(rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(0, 3),
-                                  rc::gen::arbitrary<bool>(), rc::gen::inRange(1, 4),
-                                  rc::gen::inRange(1, 4), rc::gen::inRange(0, 6)),
-                   [](const auto& fields) {
-                     generator::op_spec spec;
-                     spec.client = std::get<0>(fields);
-                     spec.kind = static_cast<generator::op_kind>(std::get<1>(fields));
-                     spec.cas_expects_current = std::get<2>(fields);
-                     spec.effect_delay = std::get<3>(fields);
-                     spec.return_delay = std::get<4>(fields);
-                     spec.info = std::get<5>(fields) == 0;
-                     spec.info_takes_effect = std::get<5>(fields) == 1;
-                     return spec;
-                   }));
+      rc::gen::map(
+          rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(0, 3), rc::gen::arbitrary<bool>(),
+                         rc::gen::inRange(1, 4), rc::gen::inRange(1, 4), rc::gen::inRange(0, 6)),
+          [](const auto& fields) {
+            generator::op_spec spec;
+            spec.client = std::get<0>(fields);
+            spec.kind = static_cast<generator::op_kind>(std::get<1>(fields));
+            spec.cas_expects_current = std::get<2>(fields);
+            spec.effect_delay = std::get<3>(fields);
+            spec.return_delay = std::get<4>(fields);
+            spec.info = std::get<5>(fields) == 0;
+            spec.info_takes_effect = std::get<5>(fields) == 1;
+            return spec;
+          }));
   history operations = generator::generate(specs, 3, 1);
   for (operation& op : operations) {
     const int disturb = *rc::gen::inRange(0, 4);

@@ -14,7 +14,7 @@ const nlohmann::json& written_value(const operation& op) {
 }
 
 struct key_ops {
-  std::vector<const operation*> writers;  // ok and info writes and cas (they may have effect)
+  std::vector<const operation*> writers;       // ok and info writes and cas (they may have effect)
   std::vector<const operation*> acknowledged;  // ok writes and cas, by completion
   std::vector<const operation*> reads;         // ok reads
 };
@@ -22,8 +22,8 @@ struct key_ops {
 // The smallest invoke seq a write must have to have begun after every write of `value`
 // completed; never_seq when some write of `value` may still take effect at any time.
 struct writers_of_value {
-  std::uint64_t begin_after = 0;         // largest completion seq + 1
-  const operation* latest = nullptr;     // the write of that completion
+  std::uint64_t begin_after = 0;      // largest completion seq + 1
+  const operation* latest = nullptr;  // the write of that completion
 };
 
 std::map<std::string, writers_of_value> index_writers(const key_ops& ops) {
@@ -42,8 +42,9 @@ std::map<std::string, writers_of_value> index_writers(const key_ops& ops) {
 
 void check_key(const std::string& key, key_ops& ops, lost_writes_report& report) {
   const auto writers = index_writers(ops);
-  std::sort(ops.acknowledged.begin(), ops.acknowledged.end(),
-            [](const operation* a, const operation* b) { return a->complete_seq < b->complete_seq; });
+  std::sort(
+      ops.acknowledged.begin(), ops.acknowledged.end(),
+      [](const operation* a, const operation* b) { return a->complete_seq < b->complete_seq; });
   // latest_begun[i]: of acknowledged[0..i], the write invoked last.
   std::vector<const operation*> latest_begun;
   for (const operation* write : ops.acknowledged) {
@@ -108,15 +109,14 @@ verdict to_verdict(const lost_writes_report& report) {
   if (report.violations.empty()) return out;
   const lost_write& first = report.violations.front();
   out.at_seq = first.read.complete_seq;
-  out.message = "key " + first.key + ": read op " + std::to_string(first.read.id) +
-                " returned " + first.read.output.dump() + " after write op " +
+  out.message = "key " + first.key + ": read op " + std::to_string(first.read.id) + " returned " +
+                first.read.output.dump() + " after write op " +
                 std::to_string(first.acknowledged.id) + " of " +
                 written_value(first.acknowledged).dump() + " was acknowledged (seq " +
                 std::to_string(first.acknowledged.complete_seq) + "), but that value was ";
-  out.message += first.overwritten
-                     ? "written by op " + std::to_string(first.overwritten->id) +
-                           ", completed before the acknowledged write began"
-                     : "the key's initial state";
+  out.message += first.overwritten ? "written by op " + std::to_string(first.overwritten->id) +
+                                         ", completed before the acknowledged write began"
+                                   : "the key's initial state";
   if (report.violations.size() > 1) {
     out.message += " (" + std::to_string(report.violations.size()) + " offending reads)";
   }

@@ -37,9 +37,12 @@ lost_writes_report check(const history& operations) {
 
 TEST(lost_writes, a_read_of_an_overwritten_value_after_the_ack_is_reported) {
   const auto report = check(from_trace({
-      event(0, 1, "invoke", "write", "1"), event(1, 1, "ok", "write", "1"),
-      event(2, 2, "invoke", "write", "2"), event(3, 2, "ok", "write", "2"),
-      event(4, 3, "invoke", "read", "null"), event(5, 3, "ok", "read", "1"),
+      event(0, 1, "invoke", "write", "1"),
+      event(1, 1, "ok", "write", "1"),
+      event(2, 2, "invoke", "write", "2"),
+      event(3, 2, "ok", "write", "2"),
+      event(4, 3, "invoke", "read", "null"),
+      event(5, 3, "ok", "read", "1"),
   }));
   ASSERT_EQ(report.violations.size(), 1u);
   const lost_write& lost = report.violations[0];
@@ -58,8 +61,10 @@ TEST(lost_writes, a_read_of_an_overwritten_value_after_the_ack_is_reported) {
 
 TEST(lost_writes, a_read_of_the_missing_initial_state_after_an_ack_is_reported) {
   const auto report = check(from_trace({
-      event(0, 1, "invoke", "cas", "[null,4]"), event(1, 1, "ok", "cas", "[null,4]"),
-      event(2, 3, "invoke", "read", "null"), event(3, 3, "ok", "read", "null"),
+      event(0, 1, "invoke", "cas", "[null,4]"),
+      event(1, 1, "ok", "cas", "[null,4]"),
+      event(2, 3, "invoke", "read", "null"),
+      event(3, 3, "ok", "read", "null"),
   }));
   ASSERT_EQ(report.violations.size(), 1u);
   EXPECT_FALSE(report.violations[0].overwritten);
@@ -68,34 +73,46 @@ TEST(lost_writes, a_read_of_the_missing_initial_state_after_an_ack_is_reported) 
 TEST(lost_writes, reads_that_may_be_concurrent_with_the_newer_write_are_not_reported) {
   // The read begins before the second write is acknowledged.
   EXPECT_TRUE(check(from_trace({
-                        event(0, 1, "invoke", "write", "1"), event(1, 1, "ok", "write", "1"),
-                        event(2, 2, "invoke", "write", "2"), event(3, 3, "invoke", "read", "null"),
-                        event(4, 2, "ok", "write", "2"), event(5, 3, "ok", "read", "1"),
+                        event(0, 1, "invoke", "write", "1"),
+                        event(1, 1, "ok", "write", "1"),
+                        event(2, 2, "invoke", "write", "2"),
+                        event(3, 3, "invoke", "read", "null"),
+                        event(4, 2, "ok", "write", "2"),
+                        event(5, 3, "ok", "read", "1"),
                     }))
                   .violations.empty());
   // The older write overlaps the newer one, so it may have taken effect after it.
   EXPECT_TRUE(check(from_trace({
-                        event(0, 1, "invoke", "write", "1"), event(1, 2, "invoke", "write", "2"),
-                        event(2, 1, "ok", "write", "1"), event(3, 2, "ok", "write", "2"),
-                        event(4, 3, "invoke", "read", "null"), event(5, 3, "ok", "read", "1"),
+                        event(0, 1, "invoke", "write", "1"),
+                        event(1, 2, "invoke", "write", "2"),
+                        event(2, 1, "ok", "write", "1"),
+                        event(3, 2, "ok", "write", "2"),
+                        event(4, 3, "invoke", "read", "null"),
+                        event(5, 3, "ok", "read", "1"),
                     }))
                   .violations.empty());
 }
 
 TEST(lost_writes, a_value_from_an_info_write_may_arrive_late) {
   EXPECT_TRUE(check(from_trace({
-                        event(0, 1, "invoke", "write", "1"), event(1, 1, "info", "write", "1"),
-                        event(2, 2, "invoke", "write", "2"), event(3, 2, "ok", "write", "2"),
-                        event(4, 3, "invoke", "read", "null"), event(5, 3, "ok", "read", "1"),
+                        event(0, 1, "invoke", "write", "1"),
+                        event(1, 1, "info", "write", "1"),
+                        event(2, 2, "invoke", "write", "2"),
+                        event(3, 2, "ok", "write", "2"),
+                        event(4, 3, "invoke", "read", "null"),
+                        event(5, 3, "ok", "read", "1"),
                     }))
                   .violations.empty());
 }
 
 TEST(lost_writes, a_failed_write_is_not_an_acknowledged_one) {
   EXPECT_TRUE(check(from_trace({
-                        event(0, 1, "invoke", "write", "1"), event(1, 1, "ok", "write", "1"),
-                        event(2, 2, "invoke", "cas", "[5,2]"), event(3, 2, "fail", "cas", "[5,2]"),
-                        event(4, 3, "invoke", "read", "null"), event(5, 3, "ok", "read", "1"),
+                        event(0, 1, "invoke", "write", "1"),
+                        event(1, 1, "ok", "write", "1"),
+                        event(2, 2, "invoke", "cas", "[5,2]"),
+                        event(3, 2, "fail", "cas", "[5,2]"),
+                        event(4, 3, "invoke", "read", "null"),
+                        event(5, 3, "ok", "read", "1"),
                     }))
                   .violations.empty());
 }

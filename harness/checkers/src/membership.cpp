@@ -10,7 +10,7 @@ namespace troupe::checkers {
 namespace {
 
 struct member_view {
-  std::string status = "joining";
+  std::string status = "unknown";  // until a status event; reachability events alone leave it
   bool reachable = true;
 };
 
@@ -123,8 +123,10 @@ verdict check_membership_converges(const trace& events, const membership_options
     if (next_t > deadline && !checked_at_deadline) {
       checked_at_deadline = true;
       if (auto problem = cluster.disagreement(options.self_implicitly_up); !problem.empty()) {
-        out = {out.property, false, problem + " at the end of the liveness window (t=" +
-                                        std::to_string(deadline) + " ns)", last_seq};
+        out = {
+            out.property, false,
+            problem + " at the end of the liveness window (t=" + std::to_string(deadline) + " ns)",
+            last_seq};
         return out;
       }
     }
@@ -132,8 +134,7 @@ verdict check_membership_converges(const trace& events, const membership_options
     // Everything at instant next_t, in seq order.
     while (true) {
       const bool fault_next = fault < events.faults.size() && events.faults[fault].t == next_t;
-      const bool member_next =
-          member < events.members.size() && events.members[member].t == next_t;
+      const bool member_next = member < events.members.size() && events.members[member].t == next_t;
       if (!fault_next && !member_next) break;
       if (fault_next && (!member_next || events.faults[fault].seq < events.members[member].seq)) {
         cluster.apply(events.faults[fault]);
@@ -145,8 +146,9 @@ verdict check_membership_converges(const trace& events, const membership_options
     }
     if (next_t > deadline) {
       if (auto problem = cluster.disagreement(options.self_implicitly_up); !problem.empty()) {
-        out = {out.property, false, problem + " after t=" + std::to_string(next_t) +
-                                        " ns, past the liveness window", last_seq};
+        out = {out.property, false,
+               problem + " after t=" + std::to_string(next_t) + " ns, past the liveness window",
+               last_seq};
         return out;
       }
     }

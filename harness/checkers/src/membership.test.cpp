@@ -34,7 +34,9 @@ at member(std::int64_t t, const char* pod, const char* who, const char* status) 
 at fault(std::int64_t t, const char* pod, const char* kind) {
   return {t, std::string(R"("ev":"fault","pod":")") + pod + R"(","kind":")" + kind + "\""};
 }
-at tick(std::int64_t t) { return {t, R"("ev":"log","pod":"","actor":"","level":"info","text":"")"}; }
+at tick(std::int64_t t) {
+  return {t, R"("ev":"log","pod":"","actor":"","level":"info","text":"")"};
+}
 
 // Every pod in `pods` sees every pod in `members` up at time t.
 std::vector<at> all_up(std::int64_t t, std::vector<const char*> pods,
@@ -114,7 +116,9 @@ TEST(membership, a_restarted_pod_starts_with_a_fresh_view) {
 
 TEST(membership, scaled_up_pods_must_be_seen_by_everyone) {
   std::vector<at> events = all_up(1 * second, {"a", "b", "c"}, {"a", "b", "c"});
-  events.push_back({2 * second, R"("ev":"fault","pod":"","kind":"scale","deployment":"d","replicas":4,"added":["d"],"removed":[])"});
+  events.push_back(
+      {2 * second,
+       R"("ev":"fault","pod":"","kind":"scale","deployment":"d","replicas":4,"added":["d"],"removed":[])"});
   for (const auto& event : all_up(3 * second, {"a", "b", "c", "d"}, {"d"})) events.push_back(event);
   for (const auto& event : all_up(3 * second, {"d"}, {"a", "b", "c"})) events.push_back(event);
   events.push_back(tick(20 * second));

@@ -136,9 +136,8 @@ class history_builder {
     for (auto& entry : operations_) {
       out.push_back(std::move(entry.second));
     }
-    std::sort(out.begin(), out.end(), [](const operation& a, const operation& b) {
-      return a.invoke_seq < b.invoke_seq;
-    });
+    std::sort(out.begin(), out.end(),
+              [](const operation& a, const operation& b) { return a.invoke_seq < b.invoke_seq; });
     return out;
   }
 
@@ -272,8 +271,7 @@ std::optional<std::string> check_common(const json& event, const trace& so_far) 
   return std::nullopt;
 }
 
-std::optional<std::string> add_event(trace& out, history_builder& operations,
-                                     const json& event) {
+std::optional<std::string> add_event(trace& out, history_builder& operations, const json& event) {
   if (auto problem = check_common(event, out)) {
     return problem;
   }
@@ -296,22 +294,24 @@ std::optional<std::string> add_event(trace& out, history_builder& operations,
 
 const char* to_string(outcome value) {
   switch (value) {
-    case outcome::ok: return "ok";
-    case outcome::fail: return "fail";
-    case outcome::info: return "info";
+    case outcome::ok:
+      return "ok";
+    case outcome::fail:
+      return "fail";
+    case outcome::info:
+      return "info";
   }
   return "?";
 }
 
 std::string describe(const operation& op) {
-  std::string text = "client " + std::to_string(op.client) + " op " + std::to_string(op.id) +
-                     " " + op.f + " " + op.key;
+  std::string text = "client " + std::to_string(op.client) + " op " + std::to_string(op.id) + " " +
+                     op.f + " " + op.key;
   if (!op.input.is_null()) text += " " + op.input.dump();
   if (op.result == outcome::ok && op.output != op.input) {
     text += " -> " + op.output.dump();
   }
-  text += std::string(" ") + to_string(op.result) + " [seq " + std::to_string(op.invoke_seq) +
-          "..";
+  text += std::string(" ") + to_string(op.result) + " [seq " + std::to_string(op.invoke_seq) + "..";
   text += op.complete_seq == never_seq ? std::string("never") : std::to_string(op.complete_seq);
   return text + "]";
 }

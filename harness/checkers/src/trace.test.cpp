@@ -3,10 +3,10 @@
 
 #include "troupe/checkers/trace.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "kv_history_generator.hpp"
 
@@ -81,7 +81,8 @@ TEST(trace_reader, names_the_line_of_invalid_json) {
 
 TEST(trace_reader, names_the_line_and_field_that_is_missing) {
   auto lines = sample();
-  lines[3] = R"({"seq":2,"t":3000,"ev":"op","pod":"kv-0","op":41,"phase":"invoke","f":"write","key":"k1"})";
+  lines[3] =
+      R"({"seq":2,"t":3000,"ev":"op","pod":"kv-0","op":41,"phase":"invoke","f":"write","key":"k1"})";
   EXPECT_EQ(error_of(lines), "line 4: missing field 'client'");
 }
 

@@ -35,9 +35,7 @@ std::uint64_t hash_bytes(const model_state& state, std::uint64_t seed) {
 struct fingerprint {
   std::uint64_t high = 0;
   std::uint64_t low = 0;
-  bool operator==(const fingerprint& other) const {
-    return high == other.high && low == other.low;
-  }
+  bool operator==(const fingerprint& other) const { return high == other.high && low == other.low; }
 };
 struct fingerprint_hash {
   std::size_t operator()(const fingerprint& value) const { return value.low; }
@@ -71,9 +69,8 @@ class entry_list {
       const operation& op = operations[entry / 2];
       return entry % 2 == 0 ? op.invoke_seq : op.complete_seq;
     };
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return seq_of(a) < seq_of(b);
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return seq_of(a) < seq_of(b); });
     std::uint32_t last = head_;
     for (std::uint32_t entry : order) {
       next_[last] = entry;
@@ -222,8 +219,8 @@ class searcher {
   const model& object_;
   search_budget& budget_;
   entry_list entries_;
-  fingerprint set_;     // of the linearized operations
-  model_state state_;   // after the linearized operations
+  fingerprint set_;    // of the linearized operations
+  model_state state_;  // after the linearized operations
   std::vector<frame> stack_;
   std::unordered_set<fingerprint, fingerprint_hash> memo_;
   std::size_t must_ = 0;
@@ -232,9 +229,9 @@ class searcher {
 
 }  // namespace
 
-search_outcome search_linearization(const std::vector<operation>& operations,
-                                    const model& object, const model_state& initial,
-                                    search_budget& budget, std::uint64_t& steps) {
+search_outcome search_linearization(const std::vector<operation>& operations, const model& object,
+                                    const model_state& initial, search_budget& budget,
+                                    std::uint64_t& steps) {
   searcher search(operations, object, budget);
   return search.run(initial, steps);
 }

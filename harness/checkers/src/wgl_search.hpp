@@ -24,8 +24,7 @@ struct search_budget {
 // linearized anywhere after its invoke, or not at all); fail operations and info reads must
 // already be left out. `steps` receives the number of steps spent.
 [[nodiscard]] search_outcome search_linearization(const std::vector<operation>& operations,
-                                                  const model& object,
-                                                  const model_state& initial,
+                                                  const model& object, const model_state& initial,
                                                   search_budget& budget, std::uint64_t& steps);
 
 }  // namespace troupe::checkers::detail

@@ -4,10 +4,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace troupe::checkers {
 
@@ -26,16 +25,16 @@ inline constexpr std::uint64_t never_seq = std::numeric_limits<std::uint64_t>::m
 
 /// One client operation: its invoke event paired with its completion event by `op` id.
 struct operation {
-  std::uint64_t id = 0;      ///< the trace's `op` field, unique in the trace.
-  std::int64_t client = 0;   ///< the trace's `client` field.
-  std::string pod;           ///< pod of the invoke event.
-  std::string f;             ///< application-defined function name, e.g. "read".
-  std::string key;           ///< the key the operation touches (per-key partitioning).
-  nlohmann::json input;      ///< `value` of the invoke event (null when absent).
-  nlohmann::json output;     ///< `value` of the completion event (null for info).
+  std::uint64_t id = 0;     ///< the trace's `op` field, unique in the trace.
+  std::int64_t client = 0;  ///< the trace's `client` field.
+  std::string pod;          ///< pod of the invoke event.
+  std::string f;            ///< application-defined function name, e.g. "read".
+  std::string key;          ///< the key the operation touches (per-key partitioning).
+  nlohmann::json input;     ///< `value` of the invoke event (null when absent).
+  nlohmann::json output;    ///< `value` of the completion event (null for info).
   outcome result = outcome::info;
   std::uint64_t invoke_seq = 0;
-  std::int64_t invoke_t = 0;             ///< nanoseconds, as in the trace.
+  std::int64_t invoke_t = 0;               ///< nanoseconds, as in the trace.
   std::uint64_t complete_seq = never_seq;  ///< `never_seq` for info operations.
   std::int64_t complete_t = std::numeric_limits<std::int64_t>::max();
 

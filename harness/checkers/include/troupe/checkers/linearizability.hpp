@@ -71,9 +71,9 @@ struct failing_window {
 /// The outcome of a linearizability check.
 struct linearizability_report {
   check_status status = check_status::holds;
-  std::vector<key_result> keys;         ///< one per key, sorted by key.
+  std::vector<key_result> keys;          ///< one per key, sorted by key.
   std::optional<failing_window> window;  ///< set when violated.
-  std::uint64_t steps = 0;              ///< search steps over all keys and the window search.
+  std::uint64_t steps = 0;               ///< search steps over all keys and the window search.
 };
 
 /// Checks `operations` against `object` key by key. Returns an error (naming the op id and

@@ -31,13 +31,15 @@ struct error {
 template <typename Value>
 class [[nodiscard]] result {
  public:
-  result(Value value) : state_(std::move(value)) {}  // NOLINT: implicit by design.
+  /// A result holding `value`; `error` below holds a failure.
+  result(Value value) : state_(std::move(value)) {}      // NOLINT: implicit by design.
   result(error failure) : state_(std::move(failure)) {}  // NOLINT: implicit by design.
 
   /// True when the result holds a value.
   [[nodiscard]] bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
+  /// The value; asserts `ok()`.
   [[nodiscard]] Value& value() & {
     assert(ok());
     return std::get<0>(state_);
@@ -50,11 +52,13 @@ class [[nodiscard]] result {
     assert(ok());
     return std::get<0>(std::move(state_));
   }
+  /// The error; asserts `!ok()`.
   [[nodiscard]] const error& failure() const {
     assert(!ok());
     return std::get<1>(state_);
   }
 
+  /// Access to the value; asserts `ok()`.
   Value* operator->() { return &value(); }
   const Value* operator->() const { return &value(); }
   Value& operator*() & { return value(); }

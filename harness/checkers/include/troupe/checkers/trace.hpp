@@ -5,11 +5,10 @@
 /// skipped. Any thread may call these functions; they share no state.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "troupe/checkers/history.hpp"
 #include "troupe/checkers/result.hpp"
@@ -21,35 +20,36 @@ inline constexpr int trace_version_max = 1;
 
 /// Line 1 of a trace.
 struct trace_header {
-  int version = 0;
-  std::uint64_t seed = 0;
-  std::string scenario;
-  std::string build;
-  std::string platform;
+  int version = 0;                ///< format version, 1..trace_version_max.
+  std::uint64_t seed = 0;         ///< the run's seed (0 for real runs).
+  std::string scenario;           ///< the scenario's name.
+  std::string build;              ///< version and git revision of the writer.
+  std::string platform;           ///< "simnet", "pods" or "tcp".
   std::vector<std::string> pods;  ///< pods that exist at time 0.
 };
 
 /// A `send`, `deliver` or `drop` event.
 struct message_event {
+  /// Which of the three events this is.
   enum class kind { send, deliver, drop };
   kind what = kind::send;
-  std::uint64_t seq = 0;
-  std::int64_t t = 0;
-  std::string pod;       ///< sender's pod for send; receiver's pod for deliver and drop.
-  std::uint64_t id = 0;  ///< message id.
-  std::string from;      ///< sending actor path ("" when not an actor).
-  std::string to;        ///< receiving actor path.
-  std::string peer_pod;  ///< `to_pod` of a send, `from_pod` of a deliver or drop.
-  std::string type;      ///< message type name.
-  std::string reason;    ///< drop reason ("" for send and deliver).
+  std::uint64_t seq = 0;  ///< the event's seq.
+  std::int64_t t = 0;     ///< the event's virtual time, nanoseconds.
+  std::string pod;        ///< sender's pod for send; receiver's pod for deliver and drop.
+  std::uint64_t id = 0;   ///< message id.
+  std::string from;       ///< sending actor path ("" when not an actor).
+  std::string to;         ///< receiving actor path.
+  std::string peer_pod;   ///< `to_pod` of a send, `from_pod` of a deliver or drop.
+  std::string type;       ///< message type name.
+  std::string reason;     ///< drop reason ("" for send and deliver).
 };
 
 /// A `fault` event. Fields absent from the event stay empty.
 struct fault_event {
-  std::uint64_t seq = 0;
-  std::int64_t t = 0;
-  std::string pod;   ///< "" when the fault concerns no single pod.
-  std::string kind;  ///< partition, heal, kill, restart, stop, scale, skew, pause, ...
+  std::uint64_t seq = 0;  ///< the event's seq.
+  std::int64_t t = 0;     ///< the event's virtual time, nanoseconds.
+  std::string pod;        ///< "" when the fault concerns no single pod.
+  std::string kind;       ///< partition, heal, kill, restart, stop, scale, skew, pause, ...
   std::vector<std::string> added;    ///< `scale` only.
   std::vector<std::string> removed;  ///< `scale` only.
   nlohmann::json raw;                ///< the whole event, for fields not listed here.
@@ -57,23 +57,23 @@ struct fault_event {
 
 /// A `member` event: `pod` saw `member` move to `status`.
 struct member_event {
-  std::uint64_t seq = 0;
-  std::int64_t t = 0;
-  std::string pod;
-  std::string member;
-  std::string status;  ///< joining, up, leaving, exiting, removed, unreachable, reachable, down.
+  std::uint64_t seq = 0;  ///< the event's seq.
+  std::int64_t t = 0;     ///< the event's virtual time, nanoseconds.
+  std::string pod;        ///< the pod whose view changed.
+  std::string member;     ///< the member it changed about.
+  std::string status;     ///< joining, up, leaving, exiting, removed, unreachable, reachable, down.
 };
 
 /// The parts of one trace the checkers read.
 struct trace {
-  trace_header header;
-  history operations;                  ///< in invoke order.
+  trace_header header;                  ///< line 1.
+  history operations;                   ///< in invoke order.
   std::vector<message_event> messages;  ///< in trace order.
   std::vector<fault_event> faults;      ///< in trace order.
   std::vector<member_event> members;    ///< in trace order.
-  std::uint64_t last_seq = 0;  ///< `seq` of the last event (0 when there is none).
-  std::int64_t last_t = 0;     ///< `t` of the last event (0 when there is none).
-  std::size_t event_count = 0;  ///< events after the header, of every kind.
+  std::uint64_t last_seq = 0;           ///< `seq` of the last event (0 when there is none).
+  std::int64_t last_t = 0;              ///< `t` of the last event (0 when there is none).
+  std::size_t event_count = 0;          ///< events after the header, of every kind.
 };
 
 /// Parses trace lines (line 1 is the header; no trailing '\n' needed on each). Errors name
