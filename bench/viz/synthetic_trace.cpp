@@ -58,6 +58,10 @@ class writer {
       if (random_.below(50) == 0) local_event(t);
     }
     flush_until(INT64_MAX);
+    // Top up with logs so the file has exactly the number of events asked for.
+    while (seq_ + 2 < options_.events) {
+      line(last_t_, R"("ev":"log","pod":"kv-0","actor":"/user/store","level":"debug","text":"idle")");
+    }
     line(last_t_, R"("ev":"verdict","pod":"","property":"linearizable","ok":false,)"
                   R"("message":"synthetic failure for the viewer","at_seq":)" +
                       std::to_string(seq_ / 2));

@@ -5,15 +5,6 @@
 
 namespace troupe::viz {
 
-float diagram_layout::x_of(std::int64_t t_ns) const {
-  // In double: open intervals end at time_max_ns, and the difference would overflow.
-  const double fraction = (static_cast<double>(t_ns) - static_cast<double>(view.t0_ns)) /
-                          static_cast<double>(std::max<std::int64_t>(1, view.span_ns()));
-  // Clamp far-away times so float conversions stay finite.
-  const double x = plot_left + std::clamp(fraction, -4.0, 5.0) * (plot_right - plot_left);
-  return static_cast<float>(x);
-}
-
 std::int64_t diagram_layout::t_of(float x) const {
   const double fraction = (x - plot_left) / std::max(1.0f, plot_right - plot_left);
   return view.t0_ns + static_cast<std::int64_t>(std::llround(fraction * view.span_ns()));
@@ -38,6 +29,8 @@ diagram_layout compute_diagram_layout(const trace& t, const viewer_state& state,
   layout.plot_right = std::max(layout.plot_left + 1.0f, right - 8.0f);
   layout.lanes_top = top + ruler_height;
   layout.view = state.view;
+  layout.pixels_per_ns = (layout.plot_right - layout.plot_left) /
+                         static_cast<double>(std::max<std::int64_t>(1, state.view.span_ns()));
   layout.lane_of_pod.assign(t.pods.size(), -1);
   layout.lane_of_actor.assign(t.actors.size(), -1);
   for (const pod_index pod : state.lane_order) {

@@ -35,7 +35,16 @@ struct diagram_layout {
   std::vector<int> lane_of_pod;    ///< pod -> index in lanes, -1 when not shown
   std::vector<int> lane_of_actor;  ///< actor -> its own lane (pod expanded), else -1
 
-  [[nodiscard]] float x_of(std::int64_t t_ns) const;
+  double pixels_per_ns = 0;
+
+  /// The x of time t; times far outside the view are clamped a few widths away, so float
+  /// conversions stay finite.
+  [[nodiscard]] float x_of(std::int64_t t_ns) const {
+    const double width = plot_right - plot_left;
+    double x = (static_cast<double>(t_ns) - static_cast<double>(view.t0_ns)) * pixels_per_ns;
+    x = x < -4 * width ? -4 * width : (x > 5 * width ? 5 * width : x);
+    return static_cast<float>(plot_left + x);
+  }
   [[nodiscard]] std::int64_t t_of(float x) const;
   /// The lane of an actor: its own when its pod is expanded, else its pod's; -1 if hidden.
   [[nodiscard]] int lane_for(pod_index pod, std::uint32_t actor) const;

@@ -1,6 +1,7 @@
 #include "diagram_scene.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "troupe/trace_model/json_line.hpp"
@@ -90,69 +91,91 @@ void add_partition_bands(const trace& t, const diagram_layout& layout, diagram_s
   }
 }
 
-struct arrow_merger {
-  diagram_scene& scene;
-  float width;                    // column width in pixels
-  std::vector<scene_arrow> open;  // arrows of the current send column
-  int column = std::numeric_limits<int>::min();
+// Merges arrows per (from lane, to lane) that fall in the same send and end columns. Messages
+// come in send order, so each lane pair only needs its few most recent arrows at hand.
+class arrow_merger {
+ public:
+  arrow_merger(diagram_scene& scene, std::size_t lane_count, float width)
+      : scene_(scene), lane_count_(lane_count), width_(width),
+        recent_(lane_count * lane_count) {}
 
-  void add(const scene_arrow& arrow) {
-    const int send_column = static_cast<int>(std::floor(arrow.x0 / width));
-    if (send_column != column) flush(send_column);
-    const int end_column = static_cast<int>(std::floor(arrow.x1 / width));
-    for (scene_arrow& existing : open) {
-      if (existing.y0 == arrow.y0 && existing.y1 == arrow.y1 &&
-          static_cast<int>(std::floor(existing.x1 / width)) == end_column) {
+  void add(const scene_arrow& arrow, int from_lane, int to_lane) {
+    const int send_column = static_cast<int>(std::floor(arrow.x0 / width_));
+    const int end_column = static_cast<int>(std::floor(arrow.x1 / width_));
+    auto& recent = recent_[static_cast<std::size_t>(from_lane) * lane_count_ +
+                           static_cast<std::size_t>(to_lane)];
+    for (const open_arrow& open : recent) {
+      if (open.index >= 0 && open.send_column == send_column && open.end_column == end_column) {
+        scene_arrow& existing = scene_.arrows[static_cast<std::size_t>(open.index)];
         ++existing.count;
         // A merged arrow that lost any message shows as a drop.
         if (arrow.status == message_status::dropped) existing.status = message_status::dropped;
         return;
       }
     }
-    open.push_back(arrow);
+    recent[next_slot_++ % recent.size()] = {static_cast<int>(scene_.arrows.size()), send_column,
+                                            end_column};
+    scene_.arrows.push_back(arrow);
   }
-  void flush(int next_column) {
-    scene.arrows.insert(scene.arrows.end(), open.begin(), open.end());
-    open.clear();
-    column = next_column;
-  }
+
+ private:
+  struct open_arrow {
+    int index = -1;
+    int send_column = 0;
+    int end_column = 0;
+  };
+  diagram_scene& scene_;
+  std::size_t lane_count_;
+  float width_;
+  std::vector<std::array<open_arrow, 4>> recent_;
+  std::size_t next_slot_ = 0;
 };
 
 void add_arrows(const trace& t, const viewer_state& state, const diagram_layout& layout,
                 const std::vector<std::uint32_t>& palette, diagram_scene& scene) {
-  std::vector<std::uint32_t> visible;
+  struct visible_message {
+    std::uint32_t index;
+    int from_lane;
+    int to_lane;
+  };
+  std::vector<visible_message> visible;
+  const std::size_t lane_count = layout.lanes.size();
+  std::vector<std::uint8_t> pair_used(lane_count * lane_count, 0);
+  std::size_t pairs = 0;
   t.for_each_message_overlapping(layout.view.t0_ns, layout.view.t1_ns, [&](std::uint32_t i) {
     const message_record& m = t.messages[i];
-    if (layout.lane_for(m.from_pod, m.from_actor) < 0) return;
-    if (layout.lane_for(m.to_pod, m.to_actor) < 0) return;
-    if (!state.filter.message_visible(t, m)) return;
-    visible.push_back(i);
+    const int from = layout.lane_for(m.from_pod, m.from_actor);
+    const int to = layout.lane_for(m.to_pod, m.to_actor);
+    if (from < 0 || to < 0 || !state.filter.message_visible(t, m)) return;
+    visible.push_back({i, from, to});
+    std::uint8_t& used = pair_used[static_cast<std::size_t>(from) * lane_count +
+                                   static_cast<std::size_t>(to)];
+    pairs += used == 0 ? 1 : 0;
+    used = 1;
   });
   scene.visible_messages = visible.size();
   scene.merged = visible.size() > scene_detail_messages_max;
-  // Merge in wider columns until the arrow count fits the budget.
-  for (float width = scene_merge_pixels;; width *= 2) {
-    arrow_merger merger{scene, width, {}, std::numeric_limits<int>::min()};
-    for (const std::uint32_t i : visible) {
-      const message_record& m = t.messages[i];
-      scene_arrow arrow;
-      arrow.x0 = layout.x_of(m.send_t_ns);
-      arrow.x1 = layout.x_of(m.end_t_ns);
-      arrow.y0 = layout.lanes[static_cast<std::size_t>(layout.lane_for(m.from_pod, m.from_actor))].y;
-      arrow.y1 = layout.lanes[static_cast<std::size_t>(layout.lane_for(m.to_pod, m.to_actor))].y;
-      arrow.message = i;
-      arrow.palette = palette[m.type];
-      arrow.status = m.status;
-      if (scene.merged) {
-        merger.add(arrow);
-      } else {
-        arrow.tint = tint_of_message(t, state, m);
-        scene.arrows.push_back(arrow);
-      }
+  // Column width so that (columns x lane pairs) stays within the arrow budget.
+  const float plot_width = std::max(1.0f, layout.plot_right - layout.plot_left);
+  const float columns = std::max(
+      1.0f, static_cast<float>(scene_merged_arrows_max) / static_cast<float>(std::max<std::size_t>(1, pairs)) / 2);
+  arrow_merger merger(scene, lane_count, std::max(scene_merge_pixels, plot_width / columns));
+  for (const visible_message& v : visible) {
+    const message_record& m = t.messages[v.index];
+    scene_arrow arrow;
+    arrow.x0 = layout.x_of(m.send_t_ns);
+    arrow.x1 = layout.x_of(m.end_t_ns);
+    arrow.y0 = layout.lanes[static_cast<std::size_t>(v.from_lane)].y;
+    arrow.y1 = layout.lanes[static_cast<std::size_t>(v.to_lane)].y;
+    arrow.message = v.index;
+    arrow.palette = palette[m.type];
+    arrow.status = m.status;
+    if (scene.merged) {
+      merger.add(arrow, v.from_lane, v.to_lane);
+    } else {
+      arrow.tint = tint_of_message(t, state, m);
+      scene.arrows.push_back(arrow);
     }
-    merger.flush(0);
-    if (!scene.merged || scene.arrows.size() <= scene_merged_arrows_max || width >= 64) break;
-    scene.arrows.clear();
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "colors.hpp"
@@ -63,16 +65,22 @@ std::int64_t tick_step(std::int64_t target) {
   return step;
 }
 
-// "100 ms" rather than "100.000 ms": ticks are round numbers.
-std::string compact_duration(std::int64_t ns) {
-  std::string text = trace_model::format_duration(ns);
-  const std::size_t space = text.rfind(' ');
-  const std::size_t dot = text.rfind('.', space);
-  if (dot == std::string::npos || space == std::string::npos || dot > space) return text;
-  std::size_t end = space;
-  while (end > dot + 1 && text[end - 1] == '0') --end;
-  if (end == dot + 1) end = dot;
-  return text.substr(0, end) + text.substr(space);
+// A tick label with just enough decimals to tell neighbouring ticks apart: "100 ms" for round
+// ticks, "12.0002 s" when zoomed far into a long trace.
+std::string tick_label(std::int64_t ns, std::int64_t step) {
+  static constexpr struct {
+    double scale;
+    const char* unit;
+  } units[] = {{1, "ns"}, {1e3, "us"}, {1e6, "ms"}, {1e9, "s"}};
+  const double magnitude = std::max(std::fabs(static_cast<double>(ns)), static_cast<double>(step));
+  std::size_t unit = 0;
+  while (unit + 1 < std::size(units) && units[unit + 1].scale <= magnitude) ++unit;
+  const int decimals = std::max(
+      0, static_cast<int>(std::ceil(std::log10(units[unit].scale / static_cast<double>(step)) - 1e-9)));
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.*f %s", decimals,
+                static_cast<double>(ns) / units[unit].scale, units[unit].unit);
+  return buffer;
 }
 
 void draw_ruler(ImDrawList* draw, const diagram_layout& layout) {
@@ -85,7 +93,7 @@ void draw_ruler(ImDrawList* draw, const diagram_layout& layout) {
     const float x = layout.x_of(tick);
     if (x < layout.plot_left) continue;
     draw->AddLine({x, layout.top + ruler_height - 6}, {x, layout.bottom}, colors::grid);
-    const std::string label = compact_duration(tick);
+    const std::string label = tick_label(tick, step);
     draw->AddText({x + 3, layout.top + 4}, colors::ruler_text, label.c_str());
   }
 }
@@ -124,14 +132,18 @@ void draw_cross(ImDrawList* draw, ImVec2 at, float size, ImU32 color, float thic
 
 void draw_arrows(ImDrawList* draw, const trace& t, const diagram_scene& scene) {
   const bool detailed = !scene.merged;
+  // Thousands of merged arrows need no anti-aliasing, which would triple the pixels filled.
+  const ImDrawListFlags saved_flags = draw->Flags;
+  if (!detailed) draw->Flags &= ~ImDrawListFlags_AntiAliasedLines;
   for (const scene_arrow& arrow : scene.arrows) {
     ImU32 color = tinted(colors::message_color(arrow.palette), arrow.tint);
     float thickness = arrow.tint == causal_tint::selected ? 2.5f : 1.2f;
     if (!detailed) {
-      // Merged arrows: opacity and width grow with the number of messages they stand for.
+      // Merged arrows: opacity grows with the number of messages they stand for. They stay
+      // one pixel wide: a software rasteriser's frame time grows with the pixels filled.
       const float weight = std::min(1.0f, 0.25f + std::log2(static_cast<float>(arrow.count)) / 8);
       color = (color & 0x00FFFFFF) | (static_cast<ImU32>(weight * 255) << 24);
-      thickness = std::min(3.0f, 1.0f + std::log10(static_cast<float>(arrow.count)));
+      thickness = 1.0f;
     }
     const ImVec2 from{arrow.x0, arrow.y0};
     const ImVec2 to{arrow.x1, arrow.y1};
@@ -154,6 +166,7 @@ void draw_arrows(ImDrawList* draw, const trace& t, const diagram_scene& scene) {
                               {base.x + uy * 3.5f, base.y - ux * 3.5f}, color);
     }
   }
+  draw->Flags = saved_flags;
 }
 
 void draw_mark(ImDrawList* draw, const trace& t, const scene_mark& mark, bool detailed) {
@@ -230,6 +243,16 @@ void draw_cursor_and_flights(ImDrawList* draw, const diagram_layout& layout,
   }
 }
 
+struct overview_image_size {
+  float width;
+  float height;
+};
+
+// The on-screen size of the image rasterize_overview makes for this layout.
+overview_image_size overview_size(const diagram_layout& layout) {
+  return {std::ceil(layout.plot_right - layout.plot_left), std::ceil(layout.bottom - layout.lanes_top)};
+}
+
 void handle_input(const trace& t, viewer_state& state, space_time_cache& cache) {
   const ImGuiIO& io = ImGui::GetIO();
   const diagram_layout& layout = cache.layout;
@@ -285,13 +308,27 @@ void draw_space_time_panel(const trace& t, viewer_state& state, space_time_cache
   const diagram_layout& layout = cache.layout;
   ImDrawList* draw = ImGui::GetWindowDrawList();
   draw->PushClipRect({layout.left, layout.top}, {layout.right, layout.bottom}, true);
-  draw->AddRectFilled({layout.left, layout.top}, {layout.right, layout.bottom}, colors::background);
   draw_ruler(draw, layout);
   draw->PushClipRect({layout.plot_left - 4, layout.top}, {layout.plot_right + 4, layout.bottom}, true);
   draw_bands(draw, cache.scene);
   draw_lanes(draw, cache.scene);
-  draw_arrows(draw, t, cache.scene);
-  for (const scene_mark& mark : cache.scene.marks) draw_mark(draw, t, mark, !cache.scene.merged);
+  if (cache.scene.merged && cache.upload) {
+    // Zoomed out: the arrows and small marks come as one image, rebuilt with the scene.
+    if (cache.overview_rebuild != cache.rebuilds) {
+      cache.overview_texture = cache.upload(cache.overview_texture,
+                                            rasterize_overview(cache.scene, layout));
+      cache.overview_rebuild = cache.rebuilds;
+    }
+    const overview_image_size size = overview_size(layout);
+    draw->AddImage(cache.overview_texture, {layout.plot_left, layout.lanes_top},
+                   {layout.plot_left + size.width, layout.lanes_top + size.height});
+    for (const scene_mark& mark : cache.scene.marks) {
+      if (mark_drawn_on_top(mark)) draw_mark(draw, t, mark, false);
+    }
+  } else {
+    draw_arrows(draw, t, cache.scene);
+    for (const scene_mark& mark : cache.scene.marks) draw_mark(draw, t, mark, !cache.scene.merged);
+  }
   draw_vlines(draw, layout, cache.scene);
   draw_cursor_and_flights(draw, layout, cache, state.cursor_ns);
   draw->PopClipRect();

@@ -4,10 +4,14 @@
 /// Mouse: wheel zooms around the pointer, drag pans, drag in the ruler moves the cursor,
 /// click selects the nearest event. UI thread only.
 
+#include <imgui.h>
+
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "diagram_scene.hpp"
+#include "overview_raster.hpp"
 
 namespace troupe::viz {
 
@@ -24,6 +28,11 @@ struct space_time_cache {
   std::uint64_t lanes_generation = ~0ull;
   std::uint32_t selected_event = ~0u;
   std::uint64_t rebuilds = 0;
+  /// Uploads an image as a texture (replacing `previous` when not null) and returns it. Set
+  /// by the app, which owns the graphics API; without it, merged scenes are drawn as lines.
+  std::function<ImTextureID(ImTextureID previous, const overview_image& image)> upload;
+  ImTextureID overview_texture = nullptr;
+  std::uint64_t overview_rebuild = ~0ull;  ///< the `rebuilds` value the texture shows
   bool dragging_cursor = false;
   float drag_distance = 0;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "colors.hpp"
 #include "details_panel.hpp"
 #include "filters_panel.hpp"
 #include "playback_panel.hpp"
@@ -45,12 +46,17 @@ void draw_viewer(const trace& t, viewer_state& state, viewer_caches& caches, flo
   ImGui::End();
   if (begin_tile("Filters", 0, bar, side, height - bar)) draw_filters_panel(t, state);
   ImGui::End();
+  // The diagram has no background of its own: the app clears the frame to
+  // colors::background, so a software rasteriser does not shade those pixels twice.
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {0, 0});
+  ImGui::PushStyleColor(ImGuiCol_WindowBg, colors::background);
   if (begin_tile("Space-time diagram", side, bar, main_width, diagram_height,
-                 ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+                 ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
+                     ImGuiWindowFlags_NoBackground)) {
     draw_space_time_panel(t, state, caches.diagram);
   }
   ImGui::End();
+  ImGui::PopStyleColor();
   ImGui::PopStyleVar();
   if (begin_tile("Messages, statistics, verdicts", side, bottom_y, tabs_width, bottom_height)) {
     if (ImGui::BeginTabBar("tabs")) {

@@ -17,8 +17,9 @@ struct viewer_caches {
   stats_cache stats;
 };
 
-/// Draws one frame filling `width` x `height` pixels; `wall_seconds` is the time since the
-/// previous frame (advances playback).
+/// Draws one frame filling `width` x `height` pixels over a frame cleared to
+/// colors::background (the diagram draws no background of its own). `wall_seconds` is the
+/// time since the previous frame (advances playback).
 void draw_viewer(const trace& t, viewer_state& state, viewer_caches& caches, float width,
                  float height, double wall_seconds);
 
