@@ -85,9 +85,14 @@ std::string tick_label(std::int64_t ns, std::int64_t step) {
 
 void draw_ruler(ImDrawList* draw, const diagram_layout& layout) {
   const float width = layout.plot_right - layout.plot_left;
-  const std::int64_t step =
+  std::int64_t step =
       tick_step(std::max<std::int64_t>(1, static_cast<std::int64_t>(
                                               layout.view.span_ns() * (110.0 / width))));
+  // Long labels ("12.0002 s") need wider ticks: take the next nice step until they fit.
+  while (ImGui::CalcTextSize(tick_label(layout.view.t0_ns, step).c_str()).x + 16 >
+         static_cast<float>(step * layout.pixels_per_ns)) {
+    step = tick_step(step * 5 / 2);
+  }
   std::int64_t tick = (layout.view.t0_ns / step) * step;
   for (; tick <= layout.view.t1_ns; tick += step) {
     const float x = layout.x_of(tick);

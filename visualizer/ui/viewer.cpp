@@ -14,9 +14,12 @@ namespace troupe::viz {
 
 namespace {
 
+// Tiles draw no background: the app clears the frame to colors::background, and a software
+// rasteriser (llvmpipe) then shades only what the panels actually draw, not every pixel twice.
 constexpr ImGuiWindowFlags tile_flags =
     ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+    ImGuiWindowFlags_NoBackground;
 
 bool begin_tile(const char* name, float x, float y, float w, float h,
                 ImGuiWindowFlags extra = 0) {
@@ -46,17 +49,12 @@ void draw_viewer(const trace& t, viewer_state& state, viewer_caches& caches, flo
   ImGui::End();
   if (begin_tile("Filters", 0, bar, side, height - bar)) draw_filters_panel(t, state);
   ImGui::End();
-  // The diagram has no background of its own: the app clears the frame to
-  // colors::background, so a software rasteriser does not shade those pixels twice.
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {0, 0});
-  ImGui::PushStyleColor(ImGuiCol_WindowBg, colors::background);
   if (begin_tile("Space-time diagram", side, bar, main_width, diagram_height,
-                 ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
-                     ImGuiWindowFlags_NoBackground)) {
+                 ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
     draw_space_time_panel(t, state, caches.diagram);
   }
   ImGui::End();
-  ImGui::PopStyleColor();
   ImGui::PopStyleVar();
   if (begin_tile("Messages, statistics, verdicts", side, bottom_y, tabs_width, bottom_height)) {
     if (ImGui::BeginTabBar("tabs")) {
