@@ -151,10 +151,21 @@ bool local_cell::has_work() const {
 }
 
 void local_cell::finish_turn() {
-  scheduled_.store(false, std::memory_order_seq_cst);
-  if (has_work() && !scheduled_.exchange(true, std::memory_order_seq_cst)) {
-    system_.get_platform().schedule(*this);  // keeps the reference taken when scheduled
-    return;
+  for (;;) {
+    // Still the owner of the turn here: the consumer side of the queues may be read.
+    if (has_work()) {
+      system_.get_platform().schedule(*this);  // keeps the reference taken when scheduled
+      return;
+    }
+    const queue_node* const user_last = user_queue_.last_pushed();
+    const queue_node* const system_last = system_queue_.last_pushed();
+    scheduled_.store(false, std::memory_order_seq_cst);
+    // From here another thread may run a turn: look only at what producers write. A
+    // message pushed after the check above changed a queue's last node; its producer may
+    // have seen the flag still set and left the scheduling to us.
+    if (user_queue_.last_pushed() == user_last && system_queue_.last_pushed() == system_last)
+      break;
+    if (scheduled_.exchange(true, std::memory_order_seq_cst)) break;  // a producer did
   }
   release();  // may delete this
 }
@@ -168,8 +179,9 @@ void local_cell::run() {
       process_system_messages();  // a stop that came before the first turn wins
       if (state_ == state::created) create_and_start("pre_start");
     }
-    process_system_messages();
+    // Read before the system messages: the guardian's last one may let the system go.
     std::uint32_t budget = system_.config().throughput;
+    process_system_messages();
     while (state_ == state::running && budget-- > 0) {
       queue_node* node = pop_user();
       if (node == nullptr) break;
@@ -190,6 +202,7 @@ void local_cell::process_system_messages() {
 
 void local_cell::handle_user(envelope* message) {
   std::unique_ptr<envelope> owned(message);
+  if (system_.aborting()) return;  // a crashed node handles nothing more
   if (!accepts(message->type()) && !is_internal(message->type())) {
     system_.drop(owned.release(), path(), drop_reason::unknown_type);
     return;
@@ -223,6 +236,11 @@ void local_cell::handle_user(envelope* message) {
 }
 
 void local_cell::create_and_start(const char* hook) {
+  if (system_.aborting()) {  // never constructed: nothing to run
+    state_ = state::running;
+    begin_stop("aborted");
+    return;
+  }
   try {
     instance_ = create_instance();
     instance_->pre_start();
@@ -261,7 +279,7 @@ void local_cell::handle_system(system_message& message) {
       auto found = std::find(watching.begin(), watching.end(), message.subject);
       if (found == watching.end()) break;  // unwatched meanwhile, or a duplicate notice
       watching.erase(found);
-      if (instance_ != nullptr && state_ != state::terminated) {
+      if (instance_ != nullptr && state_ != state::terminated && !system_.aborting()) {
         try {
           instance_->on_terminated(troupe::terminated{any_ref(message.subject)});
         } catch (...) {
@@ -453,6 +471,7 @@ void local_cell::restart_child(local_cell& child, const supervisor_strategy& str
 }
 
 void local_cell::begin_restart(std::string reason) {
+  if (system_.aborting()) return;
   if (auto* sink = system_.sink()) sink->on_restart(path(), reason);
   const failure what{reason, nullptr};
   if (instance_ != nullptr) {
@@ -508,6 +527,10 @@ void local_cell::begin_stop(std::string reason) {
 }
 
 void local_cell::finish_stop() {
+  if (instance_ != nullptr && system_.aborting()) {
+    destroy_instance();  // a crash: no hook runs
+    instance_ = nullptr;
+  }
   if (instance_ != nullptr) {
     try {
       instance_->post_stop();

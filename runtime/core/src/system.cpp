@@ -85,6 +85,11 @@ void actor_system::shutdown() {
   guardian_->enqueue_system(new detail::system_message(detail::system_kind::stop, {}, "shutdown"));
 }
 
+void actor_system::abort() {
+  aborting_.store(true, std::memory_order_release);
+  shutdown();
+}
+
 void actor_system::await_termination() {
   if (platform_.drive_until([&] { return terminated(); })) {
     TROUPE_ASSERT_MSG(terminated(), "the platform ran out of events before the system stopped");
@@ -95,10 +100,10 @@ void actor_system::await_termination() {
 }
 
 void actor_system::guardian_terminated() {
-  {
-    std::lock_guard lock(terminated_mutex_);
-    terminated_.store(true, std::memory_order_release);
-  }
+  // Notified under the lock: the waiter may destroy the system (and the condition variable)
+  // as soon as it sees terminated_, so the notification must be over by then.
+  std::lock_guard lock(terminated_mutex_);
+  terminated_.store(true, std::memory_order_release);
   terminated_signal_.notify_all();
 }
 

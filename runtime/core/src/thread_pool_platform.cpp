@@ -60,15 +60,26 @@ std::uint64_t thread_pool_platform::random_u64() {
 void thread_pool_platform::schedule(runnable& task) {
   if (this_worker.pool == this) {
     worker& own = *workers_[this_worker.index];
-    std::size_t depth;
+    if (&task == own.running) {
+      // A turn that used up its budget and has more to do goes behind the queued turns.
+      std::size_t depth;
+      {
+        std::lock_guard lock(own.mutex);
+        own.queue.push_back(&task);
+        depth = own.queue.size();
+      }
+      if (depth > 1 || own.next.load(std::memory_order_relaxed) != nullptr) wake_one();
+      return;
+    }
+    // The new turn runs right after the current one; the one it displaces (if any) is
+    // queued, and only then is there work enough to wake a helper.
+    runnable* displaced = own.next.exchange(&task, std::memory_order_acq_rel);
+    if (displaced == nullptr) return;
     {
       std::lock_guard lock(own.mutex);
-      own.queue.push_back(&task);
-      depth = own.queue.size();
+      own.queue.push_back(displaced);
     }
-    // One queued turn will be run by this worker as soon as the current turn ends; wake a
-    // helper only when more work piles up, so that a two-actor conversation stays local.
-    if (depth > 1) wake_one();
+    wake_one();
     return;
   }
   {
@@ -84,9 +95,19 @@ void thread_pool_platform::wake_one() {
   wake_.notify_one();
 }
 
-runnable* thread_pool_platform::find_work(std::size_t index) {
+runnable* thread_pool_platform::take_own(worker& own) {
+  auto take_slot = [&own]() -> runnable* {
+    if (own.next.load(std::memory_order_relaxed) == nullptr) return nullptr;  // no RMW
+    return own.next.exchange(nullptr, std::memory_order_acq_rel);
+  };
+  if (own.slot_streak < slot_streak_max) {
+    if (runnable* task = take_slot()) {
+      ++own.slot_streak;
+      return task;
+    }
+  }
+  own.slot_streak = 0;
   {
-    worker& own = *workers_[index];
     std::lock_guard lock(own.mutex);
     if (!own.queue.empty()) {
       runnable* task = own.queue.front();
@@ -94,14 +115,12 @@ runnable* thread_pool_platform::find_work(std::size_t index) {
       return task;
     }
   }
-  {
-    std::lock_guard lock(injection_mutex_);
-    if (!injection_queue_.empty()) {
-      runnable* task = injection_queue_.front();
-      injection_queue_.pop_front();
-      return task;
-    }
-  }
+  return take_slot();
+}
+
+runnable* thread_pool_platform::steal(std::size_t index) {
+  worker& own = *workers_[index];
+  if (own.seen_slots.size() != workers_.size()) own.seen_slots.assign(workers_.size(), {});
   for (std::size_t step = 1; step < workers_.size(); ++step) {
     worker& victim = *workers_[(index + step) % workers_.size()];
     std::unique_lock lock(victim.mutex, std::try_to_lock);
@@ -111,16 +130,52 @@ runnable* thread_pool_platform::find_work(std::size_t index) {
       return task;
     }
   }
+  // A slot is taken only when its worker finished no turn since we last saw the same task
+  // there: it is stuck in a long turn. A busy conversation's slot changes every turn.
+  for (std::size_t step = 1; step < workers_.size(); ++step) {
+    const std::size_t at = (index + step) % workers_.size();
+    worker& victim = *workers_[at];
+    runnable* task = victim.next.load(std::memory_order_acquire);
+    const std::uint64_t turns = victim.turns.load(std::memory_order_relaxed);
+    auto& seen = own.seen_slots[at];
+    if (task != nullptr && seen.first == task && seen.second == turns &&
+        victim.next.compare_exchange_strong(task, nullptr, std::memory_order_acq_rel)) {
+      seen = {};
+      return task;
+    }
+    seen = {task, turns};
+  }
   return nullptr;
+}
+
+runnable* thread_pool_platform::find_work(std::size_t index) {
+  if (runnable* task = take_own(*workers_[index])) return task;
+  {
+    std::lock_guard lock(injection_mutex_);
+    if (!injection_queue_.empty()) {
+      runnable* task = injection_queue_.front();
+      injection_queue_.pop_front();
+      return task;
+    }
+  }
+  return steal(index);
+}
+
+void thread_pool_platform::run_turn(worker& own, runnable& task) {
+  own.running = &task;
+  task.run();
+  own.running = nullptr;
+  own.turns.store(own.turns.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 void thread_pool_platform::work(std::size_t index) {
   this_worker = worker_identity{this, index};
+  worker& own = *workers_[index];
   int idle = 0;
   for (;;) {
     if (runnable* task = find_work(index)) {
       idle = 0;
-      task->run();
+      run_turn(own, *task);
       continue;
     }
     if (++idle < idle_spins) {
@@ -134,7 +189,7 @@ void thread_pool_platform::work(std::size_t index) {
       sleepers_.fetch_sub(1, std::memory_order_seq_cst);
       lock.unlock();
       idle = 0;
-      task->run();
+      run_turn(own, *task);
       continue;
     }
     if (stopping_.load()) {

@@ -21,7 +21,9 @@ class mpsc_queue {
   /// Appends a node. Any thread.
   void push(queue_node* node) {
     node->next.store(nullptr, std::memory_order_relaxed);
-    queue_node* previous = head_.exchange(node, std::memory_order_acq_rel);
+    // seq_cst: a producer's push and its read of the receiver's scheduled flag pair with
+    // the consumer's clear of that flag and its read of last_pushed() (a Dekker handshake).
+    queue_node* previous = head_.exchange(node, std::memory_order_seq_cst);
     previous->next.store(node, std::memory_order_release);
   }
 
@@ -49,6 +51,10 @@ class mpsc_queue {
     }
     return nullptr;
   }
+
+  /// The most recently pushed node (the queue's own stub node when nothing was pushed since
+  /// the consumer emptied it). Any push changes it. Any thread.
+  const queue_node* last_pushed() const { return head_.load(std::memory_order_seq_cst); }
 
   /// True when nothing is queued and no push is in progress. Consumer thread only.
   bool empty() const {

@@ -120,6 +120,11 @@ class actor_system {
   /// Starts a graceful shutdown: every actor stops, children before parents, post_stop
   /// hooks run. Returns at once; see await_termination.
   void shutdown();
+  /// Stops every actor as a crash would: no further message is handled, no hook runs
+  /// (post_stop, on_terminated ...), queued messages vanish. For simulated pod kills.
+  void abort();
+  /// True after abort().
+  bool aborting() const { return aborting_.load(std::memory_order_acquire); }
   /// Blocks until every actor has stopped. Only with a threaded platform.
   void await_termination();
   /// True once shutdown completed.
@@ -175,6 +180,7 @@ class actor_system {
   std::atomic<std::uint64_t> dead_letters_{0};
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> terminated_{false};
+  std::atomic<bool> aborting_{false};
   std::mutex mutex_;  // guards the guardian's children list
   std::mutex names_mutex_;
   std::mutex terminated_mutex_;

@@ -19,8 +19,11 @@
 namespace troupe {
 
 /// Worker threads with one run queue each and work stealing. A turn scheduled from a worker
-/// goes to that worker's queue, so a conversation between two actors stays on one core and
-/// in its cache; idle workers steal from the others. Thread-safe.
+/// goes to that worker's "next" slot and runs right after the current turn (the turn it
+/// displaces moves to the worker's queue), so a conversation between two actors stays on one
+/// core and in its cache, without locks. Idle workers steal from the others' queues, and
+/// from a slot only when its worker has not finished a turn since they last looked. A worker
+/// runs at most `slot_streak_max` slot turns in a row before it serves its queue. Thread-safe.
 class thread_pool_platform final : public platform {
  public:
   /// Starts `threads` workers (0: one per core) and the timer thread.
@@ -38,11 +41,24 @@ class thread_pool_platform final : public platform {
   unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
 
  private:
-  struct worker {
+  /// Slot turns a worker runs in a row before it takes one from its queue (fairness).
+  static constexpr int slot_streak_max = 32;
+
+  // Aligned so that one worker's hot fields do not share a cache line with another's.
+  struct alignas(64) worker {
     std::mutex mutex;
-    std::deque<runnable*> queue;
+    std::deque<runnable*> queue;              // guarded by mutex
+    std::atomic<runnable*> next{nullptr};     // the slot: written by its worker, stolen by CAS
+    std::atomic<std::uint64_t> turns{0};      // turns finished; written by its worker only
+    runnable* running = nullptr;              // the turn in progress; its worker only
+    int slot_streak = 0;                      // slot turns in a row; its worker only
+    // What this worker saw in each other worker's slot last time it looked (its worker only).
+    std::vector<std::pair<runnable*, std::uint64_t>> seen_slots;
     std::thread thread;
   };
+  runnable* take_own(worker& own);
+  runnable* steal(std::size_t index);
+  void run_turn(worker& own, runnable& task);
   void work(std::size_t index);
   runnable* find_work(std::size_t index);
   void wake_one();

@@ -1,0 +1,66 @@
+#pragma once
+/// The simulated network: link conditions and partitions.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace troupe::sim {
+
+/// How messages travel over a link (or every link, as the default).
+struct link_conditions {
+  std::int64_t delay_ns_min = 100'000;  ///< one-way latency, uniform in [min, max]
+  std::int64_t delay_ns_max = 500'000;
+  double loss = 0.0;       ///< probability that a message is lost
+  double duplicate = 0.0;  ///< probability that a message is delivered twice
+  /// Messages on one link normally arrive in send order (like TCP); true lets a later
+  /// message overtake an earlier one when its latency is shorter.
+  bool reorder = false;
+  /// Bytes per second on the link; 0: unlimited. A message occupies the link for
+  /// size / bandwidth after the previous one.
+  std::int64_t bandwidth_bytes_per_s = 0;
+};
+
+/// One cut of the network. `groups`: pods in different groups cannot talk, pods in no group
+/// talk to everyone (a bridge). One-way: messages from `from` to `to` are cut.
+struct partition {
+  std::vector<std::vector<std::string>> groups;
+  std::vector<std::string> from;
+  std::vector<std::string> to;
+  bool one_way = false;
+
+  /// True when this partition cuts messages from pod `a` to pod `b`.
+  bool cuts(const std::string& a, const std::string& b) const;
+};
+
+/// Link conditions and active partitions. Owned by the simulation.
+class network {
+ public:
+  link_conditions& defaults() { return defaults_; }
+  const link_conditions& defaults() const { return defaults_; }
+  /// Overrides the conditions of the link from `a` to `b`.
+  void set_link(const std::string& a, const std::string& b, link_conditions conditions);
+  const link_conditions& link(const std::string& a, const std::string& b) const;
+
+  void add_partition(partition p) { partitions_.push_back(std::move(p)); }
+  void heal() { partitions_.clear(); }
+  bool partitioned() const { return !partitions_.empty(); }
+  /// True when an active partition cuts messages from `a` to `b`.
+  bool cut(const std::string& a, const std::string& b) const;
+
+  /// The earliest time the next message on link a->b may arrive (FIFO links), updated.
+  std::int64_t& last_arrival(const std::string& a, const std::string& b) {
+    return last_arrival_[{a, b}];
+  }
+
+ private:
+  link_conditions defaults_;
+  std::map<std::pair<std::string, std::string>, link_conditions> links_;
+  std::vector<partition> partitions_;
+  std::map<std::pair<std::string, std::string>, std::int64_t> last_arrival_;
+};
+
+}  // namespace troupe::sim

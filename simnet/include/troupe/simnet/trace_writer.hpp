@@ -1,0 +1,81 @@
+#pragma once
+/// Writes a trace in the JSON Lines format of docs/trace-format.md and hashes what it
+/// writes, so that two runs can be compared by hash.
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace troupe::sim {
+
+/// Appends events to a trace. Not thread-safe: the simulation thread owns it.
+class trace_writer {
+ public:
+  /// Writes to `path` (empty: keep only the hash and counts, write nothing).
+  explicit trace_writer(const std::string& path = {});
+  ~trace_writer();
+  trace_writer(const trace_writer&) = delete;
+  trace_writer& operator=(const trace_writer&) = delete;
+
+  /// False when the file could not be opened or written.
+  bool ok() const { return ok_; }
+
+  /// One line being built; finish it with end(). Fields are written in call order.
+  class line {
+   public:
+    line& field(std::string_view key, std::int64_t value);
+    line& field(std::string_view key, std::uint64_t value);
+    line& field(std::string_view key, int value) { return field(key, static_cast<std::int64_t>(value)); }
+    line& field(std::string_view key, double value);
+    line& field(std::string_view key, bool value);
+    line& field(std::string_view key, std::string_view value);
+    line& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }
+    line& field(std::string_view key, const std::vector<std::string>& values);
+    line& field(std::string_view key, const std::vector<std::vector<std::string>>& groups);
+    /// A value that is already JSON text.
+    line& raw(std::string_view key, std::string_view json);
+    void end();
+
+   private:
+    friend class trace_writer;
+    explicit line(trace_writer& writer) : writer_(writer) {}
+    void key(std::string_view k);
+    trace_writer& writer_;
+  };
+
+  /// Starts the header line (format and version are written for you).
+  line header();
+  /// Starts an event line with seq, t, ev and pod.
+  line event(std::int64_t time_ns, std::string_view kind, std::string_view pod);
+
+  /// A fresh message id, unique within the trace (ids start at 1).
+  std::uint64_t next_message_id() { return ++last_message_id_; }
+  std::uint64_t events() const { return next_seq_; }
+  std::uint64_t bytes() const { return bytes_; }
+  /// FNV-1a 64 over every byte written so far.
+  std::uint64_t hash() const { return hash_; }
+  /// Writes buffered lines to the file.
+  void flush();
+
+  static constexpr int format_version = 1;
+
+ private:
+  void append(std::string_view text);
+  void append_escaped(std::string_view text);
+
+  std::FILE* file_ = nullptr;
+  bool ok_ = true;
+  std::string buffer_;
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t last_message_id_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  bool first_field_ = true;
+};
+
+/// Renders a hash as 16 hex digits.
+std::string hash_hex(std::uint64_t hash);
+
+}  // namespace troupe::sim
