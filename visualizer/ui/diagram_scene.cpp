@@ -107,7 +107,7 @@ class arrow_merger {
     for (const open_arrow& open : recent) {
       if (open.index >= 0 && open.send_column == send_column && open.end_column == end_column) {
         scene_arrow& existing = scene_.arrows[static_cast<std::size_t>(open.index)];
-        ++existing.count;
+        existing.count += arrow.count;
         // A merged arrow that lost any message shows as a drop.
         if (arrow.status == message_status::dropped) existing.status = message_status::dropped;
         return;
@@ -131,8 +131,97 @@ class arrow_merger {
   std::size_t next_slot_ = 0;
 };
 
+// Column width so that (columns x lane pairs) stays within the arrow budget.
+float merge_width(const diagram_layout& layout, std::size_t pairs) {
+  const float plot_width = std::max(1.0f, layout.plot_right - layout.plot_left);
+  const float columns =
+      std::max(1.0f, static_cast<float>(scene_merged_arrows_max) /
+                         static_cast<float>(std::max<std::size_t>(1, pairs)) / 2);
+  return std::max(scene_merge_pixels, plot_width / columns);
+}
+
+// Messages sent in [t0 - short max, t1], whatever the filter: an upper bound on those in view.
+std::size_t messages_near_view(const trace& t, const diagram_layout& layout) {
+  const auto by_send = [](const message_record& m, std::int64_t time) { return m.send_t_ns < time; };
+  const auto first = std::lower_bound(t.messages.begin(), t.messages.end(),
+                                      layout.view.t0_ns - t.short_message_ns_max, by_send);
+  const auto last = std::lower_bound(first, t.messages.end(), layout.view.t1_ns + 1, by_send);
+  return static_cast<std::size_t>(last - first) + t.long_messages.size();
+}
+
+// The zoomed-out path: arrows from pyramid bins, plus the long messages one by one. Returns
+// false (leaving the scene untouched) when too few messages are in view to merge.
+bool add_arrows_from_pyramid(const trace& t, const viewer_state& state,
+                             const diagram_layout& layout, const message_pyramid& pyramid,
+                             const std::vector<std::uint32_t>& palette, diagram_scene& scene) {
+  const std::size_t lane_count = layout.lanes.size();
+  const float width = merge_width(layout, lane_count * lane_count);
+  std::size_t level = 0;
+  while (level + 1 < pyramid.levels.size() &&
+         static_cast<double>(pyramid.bin_ns(level + 1)) * layout.pixels_per_ns <= width) {
+    ++level;
+  }
+  const std::int64_t bin = pyramid.bin_ns(level);
+  const std::vector<pyramid_entry>& entries = pyramid.levels[level];
+  const std::int64_t first_bin =
+      (layout.view.t0_ns - t.short_message_ns_max - pyramid.origin_ns) / bin - 1;
+  const std::int64_t last_bin = (layout.view.t1_ns - pyramid.origin_ns) / bin;
+  auto it = std::lower_bound(entries.begin(), entries.end(), first_bin,
+                             [](const pyramid_entry& e, std::int64_t b) { return e.send_bin < b; });
+  std::vector<scene_arrow> arrows;
+  std::vector<std::pair<int, int>> lanes_of;
+  std::size_t counted = 0;
+  for (; it != entries.end() && it->send_bin <= last_bin; ++it) {
+    const int from = layout.lane_of_pod[it->from_pod];
+    const int to = layout.lane_of_pod[it->to_pod];
+    const std::int64_t end_ns = pyramid.origin_ns + (it->end_bin + 1) * bin;
+    if (from < 0 || to < 0 || end_ns < layout.view.t0_ns) continue;
+    scene_arrow arrow;
+    arrow.x0 = layout.x_of(pyramid.origin_ns + it->send_bin * bin + bin / 2);
+    arrow.x1 = layout.x_of(pyramid.origin_ns + it->end_bin * bin + bin / 2);
+    arrow.y0 = layout.lanes[static_cast<std::size_t>(from)].y;
+    arrow.y1 = layout.lanes[static_cast<std::size_t>(to)].y;
+    arrow.message = it->first_message;
+    arrow.count = it->count;
+    arrow.palette = palette[t.messages[it->first_message].type];
+    arrow.status = it->dropped ? message_status::dropped : message_status::delivered;
+    arrows.push_back(arrow);
+    lanes_of.emplace_back(from, to);
+    counted += it->count;
+  }
+  for (const std::uint32_t i : t.long_messages) {
+    const message_record& m = t.messages[i];
+    if (m.send_t_ns > layout.view.t1_ns || m.end_t_ns < layout.view.t0_ns) continue;
+    const int from = layout.lane_for(m.from_pod, m.from_actor);
+    const int to = layout.lane_for(m.to_pod, m.to_actor);
+    if (from < 0 || to < 0 || !state.filter.message_visible(t, m)) continue;
+    arrows.push_back({layout.x_of(m.send_t_ns), layout.lanes[static_cast<std::size_t>(from)].y,
+                      layout.x_of(m.end_t_ns), layout.lanes[static_cast<std::size_t>(to)].y, i, 1,
+                      palette[m.type], m.status, causal_tint::none});
+    lanes_of.emplace_back(from, to);
+    ++counted;
+  }
+  if (counted <= scene_detail_messages_max) return false;
+  scene.visible_messages = counted;
+  scene.merged = true;
+  arrow_merger merger(scene, lane_count, width);
+  for (std::size_t i = 0; i < arrows.size(); ++i) {
+    merger.add(arrows[i], lanes_of[i].first, lanes_of[i].second);
+  }
+  return true;
+}
+
 void add_arrows(const trace& t, const viewer_state& state, const diagram_layout& layout,
-                const std::vector<std::uint32_t>& palette, diagram_scene& scene) {
+                const message_pyramid* pyramid, const std::vector<std::uint32_t>& palette,
+                diagram_scene& scene) {
+  // Bins count pods, not actors: with an expanded pod, walk the messages.
+  const bool pods_only = std::none_of(layout.lane_of_actor.begin(), layout.lane_of_actor.end(),
+                                      [](int lane) { return lane >= 0; });
+  if (pyramid != nullptr && !pyramid->levels.empty() && pods_only &&
+      messages_near_view(t, layout) > scene_detail_messages_max &&
+      add_arrows_from_pyramid(t, state, layout, *pyramid, palette, scene)) {
+    return;
+  }
   struct visible_message {
     std::uint32_t index;
     int from_lane;
@@ -155,11 +244,7 @@ void add_arrows(const trace& t, const viewer_state& state, const diagram_layout&
   });
   scene.visible_messages = visible.size();
   scene.merged = visible.size() > scene_detail_messages_max;
-  // Column width so that (columns x lane pairs) stays within the arrow budget.
-  const float plot_width = std::max(1.0f, layout.plot_right - layout.plot_left);
-  const float columns = std::max(
-      1.0f, static_cast<float>(scene_merged_arrows_max) / static_cast<float>(std::max<std::size_t>(1, pairs)) / 2);
-  arrow_merger merger(scene, lane_count, std::max(scene_merge_pixels, plot_width / columns));
+  arrow_merger merger(scene, lane_count, merge_width(layout, pairs));
   for (const visible_message& v : visible) {
     const message_record& m = t.messages[v.index];
     scene_arrow arrow;
@@ -242,11 +327,12 @@ void add_marks(const trace& t, const viewer_state& state, const diagram_layout& 
 }  // namespace
 
 diagram_scene build_scene(const trace& t, const viewer_state& state, const diagram_layout& layout,
-                          const std::vector<std::uint32_t>& palette) {
+                          const std::vector<std::uint32_t>& palette,
+                          const message_pyramid* pyramid) {
   diagram_scene scene;
   add_lane_spans(t, layout, scene);
   add_partition_bands(t, layout, scene);
-  add_arrows(t, state, layout, palette, scene);
+  add_arrows(t, state, layout, pyramid, palette, scene);
   add_marks(t, state, layout, scene);
   return scene;
 }

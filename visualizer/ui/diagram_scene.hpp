@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "diagram_layout.hpp"
+#include "message_pyramid.hpp"
 
 namespace troupe::viz {
 
@@ -85,10 +86,13 @@ struct diagram_scene {
 /// Colour index of each message type: its position in trace::message_types.
 [[nodiscard]] std::vector<std::uint32_t> type_palette(const trace& t);
 
-/// Builds everything but the flights (which move with the cursor and are cheap).
+/// Builds everything but the flights (which move with the cursor and are cheap). With a
+/// `pyramid` built for the state's filter, a zoomed-out view is merged from its bins instead
+/// of from every message (counts are then exact per bin, positions rounded to bins).
 [[nodiscard]] diagram_scene build_scene(const trace& t, const viewer_state& state,
                                         const diagram_layout& layout,
-                                        const std::vector<std::uint32_t>& palette);
+                                        const std::vector<std::uint32_t>& palette,
+                                        const message_pyramid* pyramid = nullptr);
 
 /// Messages in flight at the cursor that pass the filter, at their interpolated position.
 [[nodiscard]] std::vector<scene_flight> build_flights(const trace& t, const viewer_state& state,

@@ -40,9 +40,12 @@ class canvas {
     const int steps = std::max(1, static_cast<int>(std::ceil(std::max(std::fabs(dx), std::fabs(dy)))));
     // Far off-image arrows (long messages) are walked only inside a bounded range.
     const int step_max = 4 * (image_.width + image_.height);
-    for (int k = 0; k <= std::min(steps, step_max); ++k) {
-      const float f = static_cast<float>(k) / static_cast<float>(steps);
-      blend(static_cast<int>(std::floor(x0 + dx * f)), static_cast<int>(std::floor(y0 + dy * f)), color);
+    const float step_x = dx / static_cast<float>(steps);
+    const float step_y = dy / static_cast<float>(steps);
+    float x = x0;
+    float y = y0;
+    for (int k = 0; k <= std::min(steps, step_max); ++k, x += step_x, y += step_y) {
+      blend(static_cast<int>(std::floor(x)), static_cast<int>(std::floor(y)), color);
     }
   }
 

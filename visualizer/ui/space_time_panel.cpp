@@ -29,7 +29,13 @@ void update_space_time_cache(const trace& t, const viewer_state& state, space_ti
                     cache.selected_event == state.selected_event;
   if (!same) {
     cache.layout = compute_diagram_layout(t, state, left, top, right, bottom);
-    cache.scene = build_scene(t, state, cache.layout, cache.palette);
+    // Small traces never merge, so they need no pyramid.
+    const bool large = t.messages.size() > scene_detail_messages_max;
+    if (large && cache.pyramid_filter_generation != state.filter_generation) {
+      cache.pyramid = build_message_pyramid(t, state.filter);
+      cache.pyramid_filter_generation = state.filter_generation;
+    }
+    cache.scene = build_scene(t, state, cache.layout, cache.palette, large ? &cache.pyramid : nullptr);
     cache.view = state.view;
     cache.left = left;
     cache.top = top;

@@ -28,6 +28,9 @@ struct space_time_cache {
   std::uint64_t lanes_generation = ~0ull;
   std::uint32_t selected_event = ~0u;
   std::uint64_t rebuilds = 0;
+  /// Pre-counted messages for zoomed-out views, rebuilt when the filter changes.
+  message_pyramid pyramid;
+  std::uint64_t pyramid_filter_generation = ~0ull;
   /// Uploads an image as a texture (replacing `previous` when not null) and returns it. Set
   /// by the app, which owns the graphics API; without it, merged scenes are drawn as lines.
   std::function<ImTextureID(ImTextureID previous, const overview_image& image)> upload;
