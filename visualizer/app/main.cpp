@@ -268,6 +268,24 @@ double render_frame(const trace* t, viewer_state* state, viewer_caches* caches, 
   return ui_ms;
 }
 
+/// Screenshot of the error window shown for a trace that cannot be opened; exit code 2.
+int run_error_screenshot(const options& o, const std::string& error) {
+  GLFWwindow* window = open_window(o.width, o.height, false);
+  offscreen_target target;
+  if (window == nullptr || !target.create(o.width, o.height)) {
+    if (window != nullptr) close_window(window);
+    return 2;
+  }
+  for (int frame = 0; frame < warmup_frames; ++frame) {
+    glBindFramebuffer(GL_FRAMEBUFFER, target.framebuffer);
+    render_frame(nullptr, nullptr, nullptr, o.width, o.height, 0, o.trace_path, error);
+  }
+  const bool written = target.write_png(o.screenshot_path);
+  close_window(window);
+  if (!written) std::fprintf(stderr, "troupe-viz: cannot write %s\n", o.screenshot_path.c_str());
+  return 2;
+}
+
 int run_screenshot(const trace& t, const options& o) {
   GLFWwindow* window = open_window(o.width, o.height, false);
   if (window == nullptr) {
@@ -391,8 +409,9 @@ int main(int argc, char** argv) {
   if (!loaded.ok()) {
     const std::string message = loaded.error().describe();
     std::fprintf(stderr, "troupe-viz: %s: %s\n", o.trace_path.c_str(), message.c_str());
-    // Interactive users also get the error in a window; screenshot runs just fail.
-    return o.screenshot_path.empty() ? run_interactive(nullptr, o, message) : 2;
+    // The error is also shown in a window (or drawn into the screenshot); the exit code is 2.
+    return o.screenshot_path.empty() ? run_interactive(nullptr, o, message)
+                                     : run_error_screenshot(o, message);
   }
   const auto t = loaded.take();
   return o.screenshot_path.empty() ? run_interactive(t.get(), o, "") : run_screenshot(*t, o);

@@ -151,7 +151,7 @@ TEST(screenshot, a_pod_lane_disappears_after_scale_down) {
   }
 }
 
-TEST(screenshot, corrupt_trace_fails_with_the_line_number) {
+TEST(screenshot, corrupt_trace_shows_an_error_naming_the_line) {
   const std::string bad = ::testing::TempDir() + "/truncated.jsonl";
   {
     std::ifstream in(trace_path);
@@ -160,8 +160,9 @@ TEST(screenshot, corrupt_trace_fails_with_the_line_number) {
     std::ofstream(bad) << text.str().substr(0, 600);
   }
   const std::string output = ::testing::TempDir() + "/error.txt";
-  const std::string command = std::string(TROUPE_VIZ_BINARY) + " " + bad +
-                              " --screenshot /dev/null 2> " + output;
+  const std::string png = ::testing::TempDir() + "/error.png";
+  const std::string command = std::string(TROUPE_XVFB_RUN) + " -a " + TROUPE_VIZ_BINARY + " " +
+                              bad + " --size 900x500 --screenshot " + png + " 2> " + output;
   const int status = std::system(command.c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 2);
@@ -170,6 +171,17 @@ TEST(screenshot, corrupt_trace_fails_with_the_line_number) {
   message << in.rdbuf();
   EXPECT_NE(message.str().find("line 6:"), std::string::npos) << message.str();
   EXPECT_NE(message.str().find("truncated"), std::string::npos) << message.str();
+  // The window shows the error too: the screenshot has the error text's red (255, 115, 115).
+  int width = 0;
+  int height = 0;
+  int channels = 0;
+  std::unique_ptr<unsigned char, void (*)(void*)> pixels(
+      stbi_load(png.c_str(), &width, &height, &channels, 4), stbi_image_free);
+  ASSERT_TRUE(pixels) << "no error screenshot";
+  const unsigned char red[3] = {255, 115, 115};
+  int red_pixels = 0;
+  for (int i = 0; i < width * height; ++i) red_pixels += colour_distance(&pixels.get()[i * 4], red) < 30;
+  EXPECT_GT(red_pixels, 100);
 }
 
 }  // namespace
