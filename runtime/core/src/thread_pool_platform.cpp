@@ -1,5 +1,6 @@
 #include "troupe/runtime/thread_pool_platform.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "troupe/runtime/assert.hpp"
@@ -16,6 +17,12 @@ thread_local worker_identity this_worker;
 // Spins of an idle worker before it sleeps: long enough to catch the next message of a
 // busy conversation, short enough not to burn a core.
 constexpr int idle_spins = 200;
+
+// A sleeping worker wakes on its own after a nap, to take a turn stuck in the slot of a
+// worker that is busy with a long turn (nothing else wakes it for that). Naps double from
+// the shortest to the longest while there is nothing to do.
+constexpr std::chrono::microseconds nap_min{1000};
+constexpr std::chrono::microseconds nap_max{64000};
 
 }  // namespace
 
@@ -172,9 +179,11 @@ void thread_pool_platform::work(std::size_t index) {
   this_worker = worker_identity{this, index};
   worker& own = *workers_[index];
   int idle = 0;
+  auto nap = nap_min;
   for (;;) {
     if (runnable* task = find_work(index)) {
       idle = 0;
+      nap = nap_min;
       run_turn(own, *task);
       continue;
     }
@@ -189,6 +198,7 @@ void thread_pool_platform::work(std::size_t index) {
       sleepers_.fetch_sub(1, std::memory_order_seq_cst);
       lock.unlock();
       idle = 0;
+      nap = nap_min;
       run_turn(own, *task);
       continue;
     }
@@ -196,9 +206,13 @@ void thread_pool_platform::work(std::size_t index) {
       sleepers_.fetch_sub(1, std::memory_order_seq_cst);
       return;
     }
-    wake_.wait(lock);
+    const bool woken = wake_.wait_for(lock, nap) == std::cv_status::no_timeout;
     sleepers_.fetch_sub(1, std::memory_order_seq_cst);
-    idle = 0;
+    if (woken) {
+      idle = 0;  // spin again: more work is likely to follow
+    } else {
+      nap = std::min(nap * 2, nap_max);  // look once (stuck slots), then sleep again
+    }
   }
 }
 

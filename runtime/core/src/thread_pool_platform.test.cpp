@@ -99,4 +99,40 @@ TEST(thread_pool_platform, timers_fire) {
   EXPECT_EQ(outcome.value(), "rang");
 }
 
+// A turn scheduled from a worker waits in that worker's slot; when the worker is stuck in a
+// long turn, an idle worker (even one that has gone to sleep) must take it over.
+struct flag_setter final : troupe::actor<int> {
+  explicit flag_setter(std::atomic<bool>* flag) : flag_(flag) {}
+  void on_message(int&) override { flag_->store(true); }
+  std::atomic<bool>* flag_;
+};
+
+struct long_turn final : troupe::actor<int> {
+  long_turn(troupe::actor_ref<int> other, std::atomic<bool>* flag) : other_(other), flag_(flag) {}
+  void on_message(int&) override {
+    other_.tell(1);  // lands in this worker's slot, behind this (deliberately long) turn
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!flag_->load() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    reply(flag_->load());
+  }
+  troupe::actor_ref<int> other_;
+  std::atomic<bool>* flag_;
+};
+
+TEST(thread_pool_platform, a_turn_behind_a_long_turn_runs_on_another_worker) {
+  troupe::thread_pool_platform platform(2);
+  troupe::actor_system system(platform);
+  // First with the other worker still spinning, then with it asleep: after 100ms without
+  // work both workers sleep, and the ask wakes only one of them.
+  for (auto idle : {0ms, 100ms}) {
+    std::atomic<bool> flag{false};
+    auto setter = system.spawn<flag_setter>(&flag);
+    auto blocker = system.spawn<long_turn>(setter, &flag);
+    std::this_thread::sleep_for(idle);
+    auto outcome = system.ask<bool>(blocker, 0, 10s).get();
+    ASSERT_TRUE(outcome.ok());
+    EXPECT_TRUE(outcome.value()) << "the other actor did not run during the long turn";
+  }
+}
+
 }  // namespace
