@@ -142,4 +142,11 @@ void pod_sink::on_log(std::string_view actor, std::string_view level, std::strin
       .end();
 }
 
+void pod_sink::on_record(std::string_view event, std::string_view json_members) {
+  if (silent_) return;
+  auto line = sim_.trace().event(sim_.now_ns(), event, pod_);
+  if (!json_members.empty()) line.raw_members(json_members);
+  line.end();
+}
+
 }  // namespace troupe::sim

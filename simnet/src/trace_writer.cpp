@@ -163,6 +163,13 @@ trace_writer::line& trace_writer::line::raw(std::string_view k, std::string_view
   return *this;
 }
 
+trace_writer::line& trace_writer::line::raw_members(std::string_view json_members) {
+  if (!writer_.first_field_) writer_.append(",");
+  writer_.first_field_ = false;
+  writer_.append(json_members);
+  return *this;
+}
+
 void trace_writer::line::end() { writer_.append("}\n"); }
 
 std::string hash_hex(std::uint64_t hash) {

@@ -36,6 +36,10 @@ void actor_base::log(std::string_view level, std::string_view text) const {
   if (auto* sink = system().sink()) sink->on_log(cell_->path(), level, text);
 }
 
+void actor_base::record(std::string_view event, std::string_view json_members) const {
+  if (auto* sink = system().sink()) sink->on_record(event, json_members);
+}
+
 namespace detail {
 
 cell* current_sender_cell() { return current_cell; }

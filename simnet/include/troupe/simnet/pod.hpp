@@ -84,6 +84,7 @@ class pod_sink final : public trace_sink {
                std::string_view to_node, std::string_view to, drop_reason reason) override;
   void on_timer(std::string_view actor, std::string_view key) override;
   void on_log(std::string_view actor, std::string_view level, std::string_view text) override;
+  void on_record(std::string_view event, std::string_view json_members) override;
   /// Stops writing (a crashed pod's teardown is not part of the trace).
   void silence() { silent_ = true; }
   std::uint64_t lamport() const { return lamport_; }

@@ -36,6 +36,8 @@ class trace_writer {
     line& field(std::string_view key, const std::vector<std::vector<std::string>>& groups);
     /// A value that is already JSON text.
     line& raw(std::string_view key, std::string_view json);
+    /// Members that are already JSON text (`"a":1,"b":"x"`), appended as they are.
+    line& raw_members(std::string_view json_members);
     void end();
 
    private:

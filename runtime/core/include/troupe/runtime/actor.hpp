@@ -93,6 +93,9 @@ class actor_base {
   std::uint64_t random_u64() const;
   /// Writes a log event to the trace.
   void log(std::string_view level, std::string_view text) const;
+  /// Writes an application event to the trace (see trace_sink::on_record), e.g. the
+  /// `op` events of a client's history. Does nothing when the system is not traced.
+  void record(std::string_view event, std::string_view json_members) const;
 
   /// Spawns a child actor of type A, constructed from `args`.
   template <class A, class... Args>

@@ -45,6 +45,10 @@ class trace_sink {
                        std::string_view to_node, std::string_view to, drop_reason reason) = 0;
   virtual void on_timer(std::string_view actor, std::string_view key) = 0;
   virtual void on_log(std::string_view actor, std::string_view level, std::string_view text) = 0;
+  /// An application event of kind `event` (e.g. "op", the client history the checkers
+  /// read); `json_members` are the event's own members as JSON text without braces, e.g.
+  /// `"client":3,"op":41,"phase":"invoke"`.
+  virtual void on_record(std::string_view event, std::string_view json_members) = 0;
 };
 
 }  // namespace troupe
