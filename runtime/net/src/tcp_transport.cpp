@@ -465,9 +465,15 @@ void tcp_transport::impl::read_handshake_header(const connection_ptr& c) {
                      if (error) return close(c, "during the handshake: " + error.message());
                      c->frames.clear();
                      const auto status = c->decoder.feed(c->header, c->frames);
-                     if (status != wire::frame_error::none)
-                       return close(c, "during the handshake: " +
-                                           std::string(wire::to_string(status)));
+                     if (status != wire::frame_error::none) {
+                       // Tell the peer why (a reject), then close.
+                       const std::string reason(wire::to_string(status));
+                       c->close_after_direct_write = "during the handshake: " + reason;
+                       c->handshake.reset();
+                       c->deadline_ns = steady_now_ns();
+                       return write_direct(c, wire::encode_reject_frame(
+                                                  wire::reject_code::malformed, reason));
+                     }
                      const std::uint32_t length = header_payload_length(c->header);
                      if (length == 0) return on_handshake_frame(c);
                      read_handshake_payload(c, length);
@@ -786,7 +792,7 @@ void tcp_transport::impl::on_tick() {
 
 void tcp_transport::impl::tick_connection(const connection_ptr& c, std::int64_t now) {
   if (c->state == connection_state::connecting || c->state == connection_state::handshaking) {
-    if (c->state == connection_state::handshaking && c->handshake->status() ==
+    if (c->state == connection_state::handshaking && c->handshake && c->handshake->status() ==
                                                          wire::handshake_status::in_progress) {
       if (c->handshake->on_tick(now) != wire::handshake_error::none) return after_handshake_step(c);
     }
