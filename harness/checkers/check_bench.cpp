@@ -1,7 +1,8 @@
 // troupe-check-bench: times the linearizability and lost-write checkers on a generated kv
 // history (by default 10,000 operations over 10 keys by 8 concurrent clients, 1% info) and
 // prints one JSON object. Usage: troupe-check-bench [--ops N] [--keys K] [--clients C]
-// [--info-per-mille M] [--seed S] [--step-budget STEPS_PER_KEY]
+// [--info-per-mille M] [--seed S] [--step-budget STEPS_PER_KEY]. With the environment
+// variable TROUPE_BENCH_RENDER set, each report is also rendered on stderr.
 
 #include <chrono>
 #include <cstdio>
@@ -49,6 +50,9 @@ nlohmann::ordered_json measure(const history& operations, const linearizability_
   out["check_ms"] = check_ms;
   out["steps"] = report->steps;
   if (report->window) out["window_ops"] = report->window->operations.size();
+  if (std::getenv("TROUPE_BENCH_RENDER") != nullptr) {
+    std::fprintf(stderr, "%s", render(*report).c_str());
+  }
   out["lost_writes_ok"] = lost->violations.empty();
   out["lost_writes_check_ms"] = lost_ms;
   return out;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <set>
 
 namespace troupe::checkers {
 namespace {
@@ -48,6 +49,22 @@ std::optional<std::string> kv_register_model::validate(const operation& op) cons
     return std::nullopt;
   }
   return "unknown function '" + op.f + "' (kv-register knows read, write, cas)";
+}
+
+std::vector<bool> kv_register_model::unobservable(const std::vector<operation>& ops) const {
+  std::set<std::string> observed;  // values some operation needs to have been current
+  for (const operation& op : ops) {
+    if (op.f == "read" && op.result == outcome::ok) observed.insert(op.output.dump());
+    if (op.f == "cas" && op.result != outcome::fail) observed.insert(op.input[0].dump());
+  }
+  std::vector<bool> out(ops.size(), false);
+  for (std::size_t index = 0; index < ops.size(); ++index) {
+    const operation& op = ops[index];
+    if (op.result != outcome::info || op.f == "read") continue;
+    const nlohmann::json& written = op.f == "cas" ? op.input[1] : op.input;
+    out[index] = observed.count(written.dump()) == 0;
+  }
+  return out;
 }
 
 model_state kv_register_model::init() const {

@@ -26,6 +26,13 @@ std::map<std::string, std::vector<operation>> partition_by_key(const history& op
     std::stable_sort(ops.begin(), ops.end(), [](const operation& a, const operation& b) {
       return a.invoke_seq < b.invoke_seq;
     });
+    // Info operations nothing can observe only multiply the configurations to explore.
+    const std::vector<bool> leave_out = object.unobservable(ops);
+    std::vector<operation> kept;
+    for (std::size_t index = 0; index < ops.size(); ++index) {
+      if (!leave_out[index]) kept.push_back(std::move(ops[index]));
+    }
+    ops = std::move(kept);
   }
   return keys;
 }
@@ -51,24 +58,30 @@ std::vector<operation> prefix_at(const std::vector<operation>& ops, std::uint64_
   return prefix;
 }
 
-// The operations of `prefix` still running at event `start` or invoked after it, widened
-// until every operation left out completed before every kept one was invoked: then each
-// left-out operation precedes every kept one in real time and comes first in any
-// linearization, so if the kept ones have no linearization from any state, the prefix has
-// none either. (Leaving out an operation that overlaps a kept one would not be sound: it
-// might take effect after it.)
-std::vector<operation> running_since(const std::vector<operation>& prefix, std::uint64_t start) {
-  while (true) {
-    std::vector<operation> kept;
-    std::uint64_t first_invoke = start;
-    for (const operation& op : prefix) {
-      if (op.complete_seq <= start) continue;
-      kept.push_back(op);
-      first_invoke = std::min(first_invoke, op.invoke_seq);
+// The window of `prefix` that starts at event `start`, as the search checks it: operations
+// that completed before `start` are left out; those still running at `start` become
+// pending like the operations running at the cut (reads are dropped, others may or may not
+// take effect). This only weakens the prefix, so if the window has no linearization from any
+// state, the prefix has none either: in a linearization of the prefix, every operation placed
+// before the last left-out one was running at `start` (any operation invoked later must
+// follow it), so the window starts from the state there and leaves those out.
+std::vector<operation> window_from(const std::vector<operation>& prefix, std::uint64_t start,
+                                   const model& object) {
+  std::vector<operation> window;
+  for (const operation& op : prefix) {
+    if (op.complete_seq < start) continue;
+    if (op.invoke_seq >= start || op.complete_seq == never_seq) {
+      window.push_back(op);
+      continue;
     }
-    if (first_invoke == start) return kept;
-    start = first_invoke;
+    if (object.is_read_only(op)) continue;
+    operation pending = op;
+    pending.result = outcome::info;
+    pending.output = nullptr;
+    pending.complete_seq = never_seq;
+    window.push_back(std::move(pending));
   }
+  return window;
 }
 
 bool fails(const std::vector<operation>& ops, const model& object, const model_state& initial,
@@ -81,8 +94,8 @@ bool fails(const std::vector<operation>& ops, const model& object, const model_s
 
 // Shrinks a key's failing history to its smallest failing window: first the earliest
 // completion event after which the history is not linearizable (linearizability is
-// prefix-closed, so a binary search finds it), then the latest start such that the
-// operations running between it and that event fail from any state.
+// prefix-closed, so a binary search finds it), then the latest invoke event from which the
+// operations up to that event fail from any state.
 failing_window find_window(const std::string& key, const std::vector<operation>& ops,
                            const model& object, search_budget& budget, std::uint64_t& steps) {
   std::vector<std::uint64_t> cuts;
@@ -108,16 +121,17 @@ failing_window find_window(const std::string& key, const std::vector<operation>&
   window.at_seq = cuts[high];
   const std::vector<operation> prefix = prefix_at(ops, window.at_seq, object);
   std::vector<operation> chosen = prefix;
+  window.start_seq = prefix.front().invoke_seq;
   if (auto any = object.any_state()) {
-    // Candidate window starts: the invoke events of the prefix, latest first (the prefix is
-    // in invoke order). The first start is left out: from there the window is the prefix.
+    // Candidate starts: the invoke events of the prefix, latest first (the prefix is in
+    // invoke order). The first is left out: from there the window is the whole prefix.
     for (std::size_t candidate = prefix.size() - 1; candidate > 0; --candidate) {
       const std::uint64_t start = prefix[candidate].invoke_seq;
-      if (start == prefix[candidate - 1].invoke_seq) continue;
-      std::vector<operation> window_ops = running_since(prefix, start);
+      std::vector<operation> window_ops = window_from(prefix, start, object);
       if (fails(window_ops, object, *any, budget, steps)) {
         chosen = std::move(window_ops);
         window.from_any_state = true;
+        window.start_seq = start;
         break;
       }
       if (budget.steps_left == 0) {
@@ -201,7 +215,8 @@ result<linearizability_report> check_linearizable(const history& operations, con
         if (op.complete_seq != never_seq)
           last_completion = std::max(last_completion, op.complete_seq);
       }
-      report.window = failing_window{key, *violated_ops, last_completion, false, false};
+      report.window = failing_window{
+          key, *violated_ops, violated_ops->front().invoke_seq, last_completion, false, false};
     }
   }
   return report;
@@ -219,10 +234,11 @@ std::string render(const linearizability_report& report) {
   if (report.window) {
     const failing_window& window = *report.window;
     text += "smallest non-linearizable window of key " + window.key + " (" +
-            std::to_string(window.operations.size()) + " ops, not linearizable at seq " +
-            std::to_string(window.at_seq) + ", from " +
-            (window.from_any_state ? "any state" : "the initial state") +
-            (window.minimal ? "" : ", window search budget ran out") + "):\n";
+            std::to_string(window.operations.size()) + " ops from seq " +
+            std::to_string(window.start_seq) + " to seq " + std::to_string(window.at_seq) +
+            ", from " + (window.from_any_state ? "any state" : "the initial state") +
+            (window.minimal ? "" : ", window search budget ran out") +
+            "; ops running at either end were checked as pending):\n";
     for (const operation& op : window.operations) {
       text += "  " + describe(op) + "\n";
     }

@@ -77,8 +77,8 @@ TEST(linearizability, the_failing_window_is_printed_for_a_human) {
   EXPECT_EQ(render(report),
             "linearizable: violated (1 key, 8 steps)\n"
             "  key k: violated, 3 ops, 3 steps\n"
-            "smallest non-linearizable window of key k (2 ops, not linearizable at seq 5, "
-            "from any state):\n"
+            "smallest non-linearizable window of key k (2 ops from seq 2 to seq 5, from any "
+            "state; ops running at either end were checked as pending):\n"
             "  client 2 op 2 write k 2 ok [seq 2..3]\n"
             "  client 3 op 3 read k -> 1 ok [seq 4..5]\n");
 }

@@ -18,6 +18,9 @@ class kv_register_model final : public model {
   [[nodiscard]] std::optional<model_state> step(const model_state& state,
                                                 const operation& op) const override;
   [[nodiscard]] bool is_read_only(const operation& op) const override { return op.f == "read"; }
+  /// An info write or cas of v is unobservable when no ok read returns v and no cas
+  /// expects v: after it, until the next write, nothing could have succeeded.
+  [[nodiscard]] std::vector<bool> unobservable(const std::vector<operation>& ops) const override;
   [[nodiscard]] std::optional<model_state> any_state() const override;
   [[nodiscard]] std::string describe(const model_state& state) const override;
 };

@@ -55,9 +55,13 @@ struct key_result {
 /// A contiguous-in-time set of one key's operations that is already not linearizable.
 struct failing_window {
   std::string key;
-  /// The window's operations in invoke order. Operations still running at `at_seq` are
-  /// shown as they are in the trace but were checked as pending (outcome unknown).
+  /// The window's operations in invoke order, as they are in the trace. Those still running
+  /// at `start_seq` or at `at_seq` were checked as pending: reads left out, other operations
+  /// free to take effect or not.
   std::vector<operation> operations;
+  /// The invoke event where the window starts; operations that completed before it are
+  /// left out.
+  std::uint64_t start_seq = 0;
   /// The completion event at which the key's history first became non-linearizable.
   std::uint64_t at_seq = 0;
   /// True when the window was checked from "any state" because it does not start at the

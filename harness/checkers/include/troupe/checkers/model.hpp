@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "troupe/checkers/history.hpp"
 
@@ -43,6 +44,14 @@ class model {
   /// True when `op` never changes the state (a read). Such operations with an `info`
   /// outcome constrain nothing and are left out of the search.
   [[nodiscard]] virtual bool is_read_only(const operation& op) const = 0;
+
+  /// For each of `ops` (one key's operations, no fail ops), true when it is an `info`
+  /// operation that may be left out of the search because no other operation can observe
+  /// its effect (e.g. a write of a value nothing reads): any linearization that applies it
+  /// stays one without it. The default leaves nothing out.
+  [[nodiscard]] virtual std::vector<bool> unobservable(const std::vector<operation>& ops) const {
+    return std::vector<bool>(ops.size(), false);
+  }
 
   /// A state that stands for "any state", used to check a window of a history cut from
   /// its start: `step` on it must succeed exactly when some concrete state would, and bind
