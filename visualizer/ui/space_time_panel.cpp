@@ -141,14 +141,34 @@ void draw_cross(ImDrawList* draw, ImVec2 at, float size, ImU32 color, float thic
   draw->AddLine({at.x - size, at.y + size}, {at.x + size, at.y - size}, color, thickness);
 }
 
-void draw_arrows(ImDrawList* draw, const trace& t, const diagram_scene& scene) {
+// Cuts the segment to x_min <= x <= x_max; false when nothing is left. Lines reaching far off
+// screen (messages much longer than the view) would otherwise cost a software rasteriser
+// their whole length.
+bool clip_to_columns(ImVec2& from, ImVec2& to, float x_min, float x_max) {
+  if ((from.x < x_min && to.x < x_min) || (from.x > x_max && to.x > x_max)) return false;
+  const float dx = to.x - from.x;
+  if (dx == 0) return true;
+  const auto at = [&](float x) { return ImVec2{x, from.y + (to.y - from.y) * (x - from.x) / dx}; };
+  const ImVec2 start = from.x < x_min ? at(x_min) : (from.x > x_max ? at(x_max) : from);
+  const ImVec2 end = to.x > x_max ? at(x_max) : (to.x < x_min ? at(x_min) : to);
+  from = start;
+  to = end;
+  return true;
+}
+
+void draw_arrows(ImDrawList* draw, const trace& t, const diagram_layout& layout,
+                 const diagram_scene& scene) {
+  const float x_min = layout.plot_left - 8;
+  const float x_max = layout.plot_right + 8;
   const bool detailed = !scene.merged;
   // Thousands of merged arrows need no anti-aliasing, which would triple the pixels filled.
   const ImDrawListFlags saved_flags = draw->Flags;
   if (!detailed) draw->Flags &= ~ImDrawListFlags_AntiAliasedLines;
   for (const scene_arrow& arrow : scene.arrows) {
     ImU32 color = tinted(colors::message_color(arrow.palette), arrow.tint);
-    float thickness = arrow.tint == causal_tint::selected ? 2.5f : 1.2f;
+    // Whole-pixel widths: ImGui draws those as one textured quad, fractional ones as three
+    // (a third of the frame time on llvmpipe).
+    float thickness = arrow.tint == causal_tint::selected ? 3.0f : 1.0f;
     if (!detailed) {
       // Merged arrows: opacity grows with the number of messages they stand for. They stay
       // one pixel wide: a software rasteriser's frame time grows with the pixels filled.
@@ -156,9 +176,12 @@ void draw_arrows(ImDrawList* draw, const trace& t, const diagram_scene& scene) {
       color = (color & 0x00FFFFFF) | (static_cast<ImU32>(weight * 255) << 24);
       thickness = 1.0f;
     }
-    const ImVec2 from{arrow.x0, arrow.y0};
-    const ImVec2 to{arrow.x1, arrow.y1};
+    ImVec2 from{arrow.x0, arrow.y0};
+    ImVec2 to{arrow.x1, arrow.y1};
+    const bool end_visible = to.x <= x_max;
+    if (!clip_to_columns(from, to, x_min, x_max)) continue;
     draw->AddLine(from, to, color, thickness);
+    if (!end_visible) continue;
     if (arrow.status == message_status::dropped) {
       draw_cross(draw, to, 4, colors::drop_mark, 2);
       if (detailed && arrow.message != no_index) {
@@ -232,7 +255,7 @@ void draw_vlines(ImDrawList* draw, const diagram_layout& layout, const diagram_s
   for (const scene_vline& line : scene.vlines) {
     const ImU32 color = line.kind == vline_kind::scale ? colors::scale_line : colors::failed_verdict;
     for (float y = layout.lanes_top; y < layout.bottom; y += 10) {
-      draw->AddLine({line.x, y}, {line.x, std::min(y + 6, layout.bottom)}, color, 1.5f);
+      draw->AddLine({line.x, y}, {line.x, std::min(y + 6, layout.bottom)}, color, 2.0f);
     }
     // Labels of neighbouring lines go on alternating rows so they do not overlap.
     draw->AddText({line.x + 4, layout.lanes_top + 2 + label_row * 14}, color, line.label.c_str());
@@ -250,7 +273,7 @@ void draw_cursor_and_flights(ImDrawList* draw, const diagram_layout& layout,
   }
   for (const scene_flight& flight : cache.flights) {
     draw->AddCircleFilled({flight.x, flight.y}, 6, colors::message_color(flight.palette));
-    draw->AddCircle({flight.x, flight.y}, 6, colors::flight_outline, 0, 1.5f);
+    draw->AddCircle({flight.x, flight.y}, 6, colors::flight_outline, 0, 2.0f);
   }
 }
 
@@ -337,7 +360,7 @@ void draw_space_time_panel(const trace& t, viewer_state& state, space_time_cache
       if (mark_drawn_on_top(mark)) draw_mark(draw, t, mark, false);
     }
   } else {
-    draw_arrows(draw, t, cache.scene);
+    draw_arrows(draw, t, layout, cache.scene);
     for (const scene_mark& mark : cache.scene.marks) draw_mark(draw, t, mark, !cache.scene.merged);
   }
   draw_vlines(draw, layout, cache.scene);

@@ -151,6 +151,10 @@ std::string describe_event(const trace& t, std::uint32_t event_index) {
       text += ' ' + std::string(t.name(e.name)) + " #" + std::to_string(e.number) + ' ' +
               std::string(t.text(e.text));
       break;
+    case event_kind::spawn:
+      text += ' ' + std::string(t.actor_path(e.actor));
+      if (e.name != no_index) text += " (parent " + std::string(t.name(e.name)) + ')';
+      break;
     default:
       if (e.actor != no_index) text += ' ' + std::string(t.actor_path(e.actor));
       if (e.name != no_index && !t.name(e.name).empty()) {
