@@ -92,6 +92,29 @@ bool fails(const std::vector<operation>& ops, const model& object, const model_s
   return outcome == search_outcome::not_linearizable;
 }
 
+// Leaves out the window's completed reads one by one while it still fails: leaving out a
+// read only weakens a history, so what remains is still a counterexample, and every read
+// that remains is needed for the failure.
+void drop_unneeded_reads(std::vector<operation>& window_ops, const model& object,
+                         const failing_window& window, search_budget& budget,
+                         std::uint64_t& steps) {
+  const model_state start = window.from_any_state ? *object.any_state() : object.init();
+  for (std::size_t index = 0; index < window_ops.size();) {
+    const operation& op = window_ops[index];
+    if (op.complete_seq == never_seq || !object.is_read_only(op) || budget.steps_left == 0) {
+      ++index;
+      continue;
+    }
+    std::vector<operation> without = window_ops;
+    without.erase(without.begin() + static_cast<std::ptrdiff_t>(index));
+    if (fails(without, object, start, budget, steps)) {
+      window_ops = std::move(without);
+    } else {
+      ++index;
+    }
+  }
+}
+
 // Shrinks a key's failing history to its smallest failing window: first the earliest
 // completion event after which the history is not linearizable (linearizability is
 // prefix-closed, so a binary search finds it), then the latest invoke event from which the
@@ -140,6 +163,7 @@ failing_window find_window(const std::string& key, const std::vector<operation>&
       }
     }
   }
+  drop_unneeded_reads(chosen, object, window, budget, steps);
   // The window shows the operations as they are in the trace (not as pending copies).
   for (const operation& checked : chosen) {
     auto original = std::find_if(ops.begin(), ops.end(),

@@ -75,7 +75,7 @@ TEST(linearizability, stale_read_after_an_acknowledged_write_is_a_violation) {
 TEST(linearizability, the_failing_window_is_printed_for_a_human) {
   const auto report = check({write(1, 1, 0, 1), write(2, 2, 2, 3), read(3, 1, 4, 5)});
   EXPECT_EQ(render(report),
-            "linearizable: violated (1 key, 8 steps)\n"
+            "linearizable: violated (1 key, 9 steps)\n"
             "  key k: violated, 3 ops, 3 steps\n"
             "smallest non-linearizable window of key k (2 ops from seq 2 to seq 5, from any "
             "state; ops running at either end were checked as pending):\n"
