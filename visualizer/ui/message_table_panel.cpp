@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "troupe/trace_model/duration.hpp"
 
@@ -25,14 +27,29 @@ void rebuild_rows(const trace& t, const viewer_state& state, message_table_cache
 
 void sort_rows(const trace& t, message_table_cache& cache) {
   if (cache.sort_column < 0) return;
+  // Actor labels are built strings: make each once, not twice per comparison.
+  if (cache.sort_column == from || cache.sort_column == to) {
+    std::vector<std::pair<std::string, std::uint32_t>> keyed;
+    keyed.reserve(cache.rows.size());
+    for (const std::uint32_t row : cache.rows) {
+      const message_record& m = t.messages[row];
+      keyed.emplace_back(cache.sort_column == from ? t.actor_label(m.from_pod, m.from_actor)
+                                                   : t.actor_label(m.to_pod, m.to_actor),
+                         row);
+    }
+    const auto by_label = [&](const auto& a, const auto& b) {
+      return cache.sort_descending ? b.first < a.first : a.first < b.first;
+    };
+    std::stable_sort(keyed.begin(), keyed.end(), by_label);
+    for (std::size_t i = 0; i < keyed.size(); ++i) cache.rows[i] = keyed[i].second;
+    return;
+  }
   const auto key_less = [&](std::uint32_t a, std::uint32_t b) {
     const message_record& x = t.messages[a];
     const message_record& y = t.messages[b];
     switch (cache.sort_column) {
       case id: return x.message_id < y.message_id;
       case type: return t.name(x.type) < t.name(y.type);
-      case from: return t.actor_label(x.from_pod, x.from_actor) < t.actor_label(y.from_pod, y.from_actor);
-      case to: return t.actor_label(x.to_pod, x.to_actor) < t.actor_label(y.to_pod, y.to_actor);
       case sent: return x.send_t_ns < y.send_t_ns;
       case ended: return x.end_t_ns < y.end_t_ns;
       case latency: return x.latency_ns() < y.latency_ns();
