@@ -48,8 +48,9 @@ struct linearizability_options {
 struct key_result {
   std::string key;
   check_status status = check_status::holds;
-  std::size_t operations = 0;  ///< operations searched (fail ops and info reads left out).
-  std::uint64_t steps = 0;     ///< search steps spent.
+  std::size_t operations =
+      0;  ///< operations searched (fail ops, info reads, unobservable info ops left out).
+  std::uint64_t steps = 0;  ///< search steps spent.
 };
 
 /// A contiguous-in-time set of one key's operations that is already not linearizable.
