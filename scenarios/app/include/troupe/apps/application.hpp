@@ -13,6 +13,10 @@
 
 #include "troupe/runtime/system.hpp"
 
+namespace troupe::checkers {
+class model;  // harness/checkers/include/troupe/checkers/model.hpp
+}  // namespace troupe::checkers
+
 namespace troupe::apps {
 
 /// What a node (pod) of the application is and who its peers are.
@@ -52,6 +56,12 @@ class application {
   /// The properties this application's history can be checked for, e.g. "linearizable",
   /// "no_lost_acknowledged_writes"; the harness refuses others for this app.
   virtual std::vector<std::string> supported_properties() const = 0;
+  /// The sequential model property "linearizable" checks this application's history
+  /// against; nullptr (the default): the kv register (troupe::checkers::kv_register_model).
+  /// Pass it as checkers::property_options::linearizability_model.
+  virtual std::shared_ptr<const checkers::model> linearizability_model() const {
+    return nullptr;
+  }
 };
 
 /// Creates the application `name` ("kv", "iot", "counter") with its scenario options.

@@ -1,0 +1,49 @@
+// Goal: every application is found by name with its properties, and bad names or options
+// are refused with a message that names the field.
+
+#include <gtest/gtest.h>
+
+#include "troupe/apps/application.hpp"
+
+namespace {
+
+TEST(registry, knows_every_application) {
+  EXPECT_EQ(troupe::apps::application_names(),
+            (std::vector<std::string>{"counter", "iot", "kv"}));
+  for (const auto& name : troupe::apps::application_names()) {
+    std::string error;
+    auto app = troupe::apps::make_application(name, nlohmann::json::object(), error);
+    ASSERT_NE(app, nullptr) << name << ": " << error;
+    EXPECT_FALSE(app->supported_properties().empty());
+  }
+}
+
+TEST(registry, counter_brings_its_own_model) {
+  std::string error;
+  EXPECT_NE(troupe::apps::make_application("counter", {}, error)->linearizability_model(),
+            nullptr);
+  EXPECT_EQ(troupe::apps::make_application("kv", {}, error)->linearizability_model(), nullptr);
+}
+
+TEST(registry, unknown_application_is_named) {
+  std::string error;
+  EXPECT_EQ(troupe::apps::make_application("redis", {}, error), nullptr);
+  EXPECT_NE(error.find("app.name"), std::string::npos) << error;
+  EXPECT_NE(error.find("redis"), std::string::npos) << error;
+}
+
+TEST(registry, bad_options_name_the_option) {
+  std::string error;
+  EXPECT_EQ(troupe::apps::make_application("kv", {{"bug", "typo"}}, error), nullptr);
+  EXPECT_NE(error.find("options.bug"), std::string::npos) << error;
+  error.clear();
+  EXPECT_EQ(troupe::apps::make_application("kv", {{"bgu", "none"}}, error), nullptr);
+  EXPECT_NE(error.find("options.bgu"), std::string::npos) << error;
+  error.clear();
+  EXPECT_EQ(troupe::apps::make_application("kv", nlohmann::json::array(), error), nullptr);
+  EXPECT_NE(error.find("options"), std::string::npos) << error;
+  EXPECT_NE(troupe::apps::make_application("kv", {{"bug", "ack_before_majority"}}, error),
+            nullptr);
+}
+
+}  // namespace

@@ -1,0 +1,52 @@
+// Goal: the sharded, replicated counter stays linearizable (no increment lost, no count
+// going back) under partitions, kills with restarts and pauses, while completing most
+// operations.
+
+#include <gtest/gtest.h>
+
+#include "counter/counter_application.hpp"
+#include "testing/sim_run.hpp"
+
+namespace {
+
+constexpr std::int64_t ms = 1'000'000;
+constexpr std::int64_t s = 1'000 * ms;
+
+TEST(counter, correct_mode_is_linearizable_under_random_faults_on_many_seeds) {
+  std::string error;
+  auto app = troupe::apps::counter::make({{"bug", "none"}}, error);
+  ASSERT_NE(app, nullptr) << error;
+  int ok = 0;
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    troupe::apps::testing::run_config config;
+    config.scenario = "counter-faults";
+    config.seed = seed;
+    config.server_deployment = "counter";
+    config.load.clients = 3;
+    config.load.rate_per_s = 20;
+    config.load.keys = 4;
+    config.load.mix = {{"add", 0.6}, {"read", 0.4}};
+    config.load.timeout_ns = 500 * ms;
+    config.load.stop_ns = 9 * s;
+    config.network.delay_ns_min = 1 * ms;
+    config.network.delay_ns_max = 5 * ms;
+    config.duration_ns = 10 * s;
+    config.properties = {"linearizable"};
+    config.faults =
+        troupe::apps::testing::random_faults(seed, "counter", 3, 3, 500 * ms, 8 * s);
+    auto outcome = troupe::apps::testing::run(*app, config);
+    ASSERT_TRUE(outcome.passed()) << "seed " << seed << ": " << outcome.failures.begin()->first
+                                  << ": " << outcome.failures.begin()->second;
+    EXPECT_GT(outcome.ok(), 100) << "seed " << seed;
+    ok += outcome.ok();
+  }
+  std::printf("counter correct mode, 50 seeds: %d ok operations\n", ok);
+}
+
+TEST(counter, shards_spread_over_the_servers) {
+  std::set<std::size_t> used;
+  for (int i = 0; i < 8; ++i) used.insert(troupe::apps::counter::shard_of("c" + std::to_string(i), 3));
+  EXPECT_EQ(used.size(), 3u);
+}
+
+}  // namespace

@@ -1,0 +1,34 @@
+#pragma once
+// The device registry of one server pod: it routes each message to the device's actor,
+// creating the actor on the first message for the device. Devices live on their home pod,
+// chosen by a stable hash of the device id.
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "iot/messages.hpp"
+
+namespace troupe::apps::iot {
+
+/// The index in `servers` of the home pod of `device` (FNV-1a of the id modulo the count).
+std::size_t home_of(const std::string& device, std::size_t servers);
+
+/// The path every registry is spawned at.
+inline constexpr const char* registry_name = "devices";
+
+class registry final : public actor<protocol> {
+ public:
+  registry(std::string self, std::vector<std::string> servers, std::size_t devices_max = 10'000)
+      : self_(std::move(self)), servers_(std::move(servers)), devices_max_(devices_max) {}
+  void on_message(protocol& message) override;
+
+ private:
+  std::string self_;
+  std::vector<std::string> servers_;
+  std::size_t devices_max_;
+  std::map<std::string, actor_ref<protocol>> devices_;
+};
+
+}  // namespace troupe::apps::iot
