@@ -32,6 +32,14 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTROUPE_SUBDIRS="runtim
   -DTROUPE_BUILD_BENCH=ON -DTROUPE_BUILD_VISUALIZER=OFF >/dev/null
 cmake --build "$build" -j "$jobs" --target troupe-bench >/dev/null
 
+# The conditions of the run, for the record (docs/performance.md quotes them).
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "nproc: $(nproc)"
+  echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >&2
+
 for w in $workloads; do
   i=0
   while [ "$i" -lt "$runs" ]; do
