@@ -12,7 +12,9 @@
 namespace troupe::sim {
 
 simulation::simulation(simulation_config config)
-    : config_(std::move(config)), trace_(config_.trace_path), random_(config_.seed) {
+    : config_(std::move(config)),
+      trace_(config_.trace_path, config_.capture_trace),
+      random_(config_.seed) {
   network_.defaults() = config_.network;
   detail::assert_seed = config_.seed;
   detail::assert_seed_known = true;

@@ -9,7 +9,7 @@ namespace {
 constexpr std::size_t flush_threshold = 1 << 20;
 }
 
-trace_writer::trace_writer(const std::string& path) {
+trace_writer::trace_writer(const std::string& path, bool capture) : capture_(capture) {
   if (!path.empty()) {
     file_ = std::fopen(path.c_str(), "wb");
     ok_ = file_ != nullptr;
@@ -36,6 +36,7 @@ void trace_writer::append(std::string_view text) {
     hash_ *= 0x100000001b3ULL;
   }
   bytes_ += text.size();
+  if (capture_) current_line_.append(text);
   if (file_ != nullptr) {
     buffer_.append(text);
     if (buffer_.size() >= flush_threshold) flush();
@@ -170,7 +171,14 @@ trace_writer::line& trace_writer::line::raw_members(std::string_view json_member
   return *this;
 }
 
-void trace_writer::line::end() { writer_.append("}\n"); }
+void trace_writer::line::end() {
+  writer_.append("}\n");
+  if (writer_.capture_) {
+    writer_.current_line_.pop_back();  // the '\n'
+    writer_.lines_.push_back(std::move(writer_.current_line_));
+    writer_.current_line_.clear();
+  }
+}
 
 std::string hash_hex(std::uint64_t hash) {
   char text[20];

@@ -37,6 +37,7 @@ struct simulation_config {
   std::uint64_t seed = 1;
   std::string scenario = "unnamed";
   std::string trace_path;  ///< empty: no trace file (the hash is still computed)
+  bool capture_trace = false;  ///< keep the trace's lines in memory (trace().lines())
   link_conditions network;
   /// How long after a pod dies its peers' connections notice (remote death watch).
   std::int64_t connection_loss_detection_ns = 1'000'000'000;

@@ -13,8 +13,9 @@ namespace troupe::sim {
 /// Appends events to a trace. Not thread-safe: the simulation thread owns it.
 class trace_writer {
  public:
-  /// Writes to `path` (empty: keep only the hash and counts, write nothing).
-  explicit trace_writer(const std::string& path = {});
+  /// Writes to `path` (empty: keep only the hash and counts, write nothing). With
+  /// `capture`, also keeps every line in memory (see lines()) for checkers.
+  explicit trace_writer(const std::string& path = {}, bool capture = false);
   ~trace_writer();
   trace_writer(const trace_writer&) = delete;
   trace_writer& operator=(const trace_writer&) = delete;
@@ -60,6 +61,8 @@ class trace_writer {
   std::uint64_t hash() const { return hash_; }
   /// Writes buffered lines to the file.
   void flush();
+  /// The lines written so far, without '\n' (only when capturing).
+  const std::vector<std::string>& lines() const { return lines_; }
 
   static constexpr int format_version = 1;
 
@@ -75,6 +78,9 @@ class trace_writer {
   std::uint64_t bytes_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
   bool first_field_ = true;
+  bool capture_ = false;
+  std::string current_line_;
+  std::vector<std::string> lines_;
 };
 
 /// Renders a hash as 16 hex digits.

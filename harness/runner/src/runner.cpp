@@ -1,0 +1,138 @@
+#include "troupe/harness/runner.hpp"
+
+#include <chrono>
+
+#include "troupe/apps/application.hpp"
+#include "troupe/checkers/properties.hpp"
+#include "troupe/checkers/trace.hpp"
+#include "troupe/simnet/pod.hpp"
+
+namespace troupe::harness {
+
+bool run_report::passed() const {
+  if (!error.empty()) return false;
+  for (const auto& v : verdicts)
+    if (!v.ok) return false;
+  return true;
+}
+
+std::string run_report::first_failure() const {
+  if (!error.empty()) return "error";
+  for (const auto& v : verdicts)
+    if (!v.ok) return v.property;
+  return "";
+}
+
+namespace {
+
+sim::boot_function boot_for(const scenario::scenario& s, const scenario::deployment& d,
+                            apps::application& app) {
+  const auto servers = s.server_pods();
+  const bool client = d.role == "client";
+  const apps::workload load = s.workload;
+  return [&app, servers, client, load](actor_system& system, const sim::pod_info& pod) {
+    apps::node_context node{pod.name, pod.deployment, pod.ordinal, pod.incarnation, servers};
+    if (client) app.boot_client(system, node, load);
+    else app.boot_server(system, node);
+  };
+}
+
+void write_header(sim::simulation& sim, const scenario::scenario& s) {
+  sim.trace()
+      .header()
+      .field("seed", s.seed)
+      .field("scenario", s.name)
+      .field("build", TROUPE_BUILD_ID)
+      .field("platform", "simnet")
+      .field("pods", s.initial_pods())
+      .end();
+}
+
+void check_properties(const scenario::scenario& s, sim::simulation& sim, run_report& report) {
+  auto parsed = checkers::read_trace_lines(sim.trace().lines());
+  if (!parsed.ok()) {
+    report.error = "the trace could not be read back: " + parsed.failure().to_string();
+    return;
+  }
+  const auto& trace = parsed.value();
+  report.operations = trace.operations.size();
+  for (const auto& op : trace.operations)
+    if (op.result == checkers::outcome::ok) ++report.operations_ok;
+  for (const auto& name : s.properties) {
+    checkers::property_options options;
+    options.membership.liveness_window_ns = s.liveness_window_ns;
+    auto outcome = checkers::check_property(trace, name, options);
+    property_verdict v{name, false, "", std::nullopt};
+    if (!outcome.ok()) {
+      v.message = outcome.failure().to_string();
+    } else {
+      v.ok = outcome.value().ok;
+      v.message = outcome.value().message;
+      v.at_seq = outcome.value().at_seq;
+    }
+    auto line = sim.trace().event(sim.now_ns(), "verdict", "");
+    line.field("property", v.property).field("ok", v.ok).field("message", v.message);
+    if (v.at_seq) line.field("at_seq", *v.at_seq);
+    line.end();
+    report.verdicts.push_back(std::move(v));
+  }
+}
+
+}  // namespace
+
+run_report run_scenario(const scenario::scenario& s, const run_options& options) {
+  const auto started = std::chrono::steady_clock::now();
+  run_report report;
+  report.seed = s.seed;
+  std::string error;
+  auto app = apps::make_application(s.app, s.app_options, error);
+  if (!app) {
+    report.error = error;
+    return report;
+  }
+  sim::simulation_config config;
+  config.seed = s.seed;
+  config.scenario = s.name;
+  config.trace_path = options.trace_path;
+  config.capture_trace = true;
+  config.network = s.network;
+  {
+    sim::simulation sim(config);
+    write_header(sim, s);
+    for (const auto& d : s.deployments)
+      if (d.role == "server") sim.add_deployment(d.name, d.replicas, boot_for(s, d, *app));
+    for (const auto& d : s.deployments)
+      if (d.role == "client") sim.add_deployment(d.name, d.replicas, boot_for(s, d, *app));
+    if (auto problem = sim.validate(s.faults)) {
+      report.error = "fault schedule: " + *problem;
+      return report;
+    }
+    sim.schedule(s.faults);
+    sim.run_until(s.duration_ns);
+    check_properties(s, sim, report);
+    sim.trace().flush();
+    if (!sim.trace().ok()) report.error = "could not write the trace to '" + options.trace_path + "'";
+    report.trace_hash = sim.trace().hash();
+    if (options.lines != nullptr) *options.lines = sim.trace().lines();
+    report.trace_events = sim.trace().events();
+    report.stats = sim.stats();
+  }
+  report.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+std::string compare_runs(const scenario::scenario& s) {
+  std::vector<std::string> first, second;
+  const auto a = run_scenario(s, {"", &first});
+  const auto b = run_scenario(s, {"", &second});
+  if (a.trace_hash == b.trace_hash && first == second) return "";
+  for (std::size_t i = 0; i < std::max(first.size(), second.size()); ++i) {
+    const std::string x = i < first.size() ? first[i] : "<end of trace>";
+    const std::string y = i < second.size() ? second[i] : "<end of trace>";
+    if (x != y) return "line " + std::to_string(i + 1) + " differs:\n  first:  " + x + "\n  second: " + y;
+  }
+  return "the trace hashes differ";
+}
+
+}  // namespace troupe::harness

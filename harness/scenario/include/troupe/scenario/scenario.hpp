@@ -1,0 +1,76 @@
+#pragma once
+/// A scenario: what to run, under which faults, and which properties must hold
+/// (docs/scenario-format.md). One file drives the simulator, the local pod cluster and a
+/// real Kubernetes cluster, so faults name pods and deployments, never internal ids.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "troupe/apps/application.hpp"
+#include "troupe/simnet/faults.hpp"
+#include "troupe/simnet/network.hpp"
+
+namespace troupe::scenario {
+
+/// A set of pods named <name>-<ordinal>.
+struct deployment {
+  std::string name;
+  int replicas = 1;
+  std::string role = "server";  ///< "server" (runs the app's servers) or "client" (workload)
+};
+
+/// Which faults `troupe check` may generate, how many, and when.
+struct fault_generator {
+  std::vector<sim::fault_kind> kinds;
+  int max_faults = 3;
+  std::int64_t window_start_ns = 0;
+  std::int64_t window_end_ns = 0;
+};
+
+struct scenario {
+  static constexpr int current_version = 1;
+  int version = current_version;
+  std::string name;
+  std::string app;
+  nlohmann::json app_options = nlohmann::json::object();
+  std::vector<deployment> deployments;
+  sim::link_conditions network;
+  apps::workload workload;
+  std::vector<sim::fault> faults;
+  std::optional<fault_generator> generator;
+  std::vector<std::string> properties;
+  std::int64_t duration_ns = 0;
+  std::int64_t liveness_window_ns = 0;
+  std::uint64_t seed = 1;
+
+  /// Pods of every deployment at the start, in deployment then ordinal order.
+  std::vector<std::string> initial_pods() const;
+  /// Server pods at the start.
+  std::vector<std::string> server_pods() const;
+};
+
+/// A problem in a scenario file: the JSON path of the field (e.g. "faults[2].pod") and why.
+struct load_error {
+  std::string path;
+  std::string reason;
+  std::string describe() const { return path.empty() ? reason : path + ": " + reason; }
+};
+
+/// Parses and checks a scenario (fields, types, units, ranges, unknown fields, pods that
+/// faults name). Returns the scenario or the first problem found.
+std::variant<scenario, load_error> parse_scenario(const nlohmann::json& document);
+/// Reads and parses a scenario file.
+std::variant<scenario, load_error> load_scenario_file(const std::string& path);
+/// The scenario as a document that parse_scenario reads back to an equal scenario
+/// (replay files are written this way).
+nlohmann::json to_json(const scenario& s);
+
+/// The property names the harness knows.
+const std::vector<std::string>& known_properties();
+
+}  // namespace troupe::scenario
