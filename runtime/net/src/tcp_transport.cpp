@@ -77,7 +77,9 @@ class tcp_transport::impl {
 
   std::string start(actor_system& system);
   std::uint16_t local_port() const { return port_; }
-  send_result send(std::string_view node, wire::frame_type type, const wire::byte_writer& body);
+  /// Encodes `envelope` as a frame at the end of the peer's queue. Any thread.
+  template <class Envelope>
+  send_result send(std::string_view node, wire::frame_type type, const Envelope& envelope);
   bool connected(std::string_view node) const;
   std::vector<std::string> connected_nodes() const;
   transport_counters counters() const;
@@ -285,10 +287,9 @@ void tcp_transport::impl::log_connection(const connection& c, const std::string&
 
 // -- sending (any thread) ------------------------------------------------------------------------
 
+template <class Envelope>
 send_result tcp_transport::impl::send(std::string_view node, wire::frame_type type,
-                                      const wire::byte_writer& body) {
-  const std::size_t frame_bytes = wire::frame_header_bytes + body.size();
-  if (frame_bytes > config_.max_frame_bytes) return send_result::unreachable;
+                                      const Envelope& envelope) {
   peer_ptr to_flush;
   {
     std::lock_guard lock(mutex_);
@@ -296,12 +297,29 @@ send_result tcp_transport::impl::send(std::string_view node, wire::frame_type ty
     auto found = peers_.find(node);
     if (found == peers_.end() || found->second->down) return send_result::unreachable;
     peer& p = *found->second;
-    if (p.pending_messages >= config_.outbound_queue_messages ||
-        p.pending.size() + frame_bytes > config_.outbound_queue_bytes) {
+    if (p.pending_messages >= config_.outbound_queue_messages) {
       queue_full_.fetch_add(1, std::memory_order_relaxed);
       return send_result::queue_full;
     }
-    wire::append_frame(p.pending, type, body.buffer());
+    // Encode straight into the queue (one copy of the payload, not two); a frame that
+    // breaks a bound is cut off again.
+    const std::size_t start = p.pending.size();
+    wire::byte_writer writer;
+    writer.buffer().swap(p.pending);
+    wire::append_raw_frame_header(writer.buffer(), wire::protocol_version,
+                                  static_cast<std::uint16_t>(type), 0, 0);
+    wire::encode(writer, envelope);
+    writer.buffer().swap(p.pending);
+    const std::size_t frame_bytes = p.pending.size() - start;
+    if (frame_bytes > config_.max_frame_bytes || p.pending.size() > config_.outbound_queue_bytes) {
+      p.pending.resize(start);
+      if (frame_bytes > config_.max_frame_bytes) return send_result::unreachable;
+      queue_full_.fetch_add(1, std::memory_order_relaxed);
+      return send_result::queue_full;
+    }
+    auto length = static_cast<std::uint32_t>(frame_bytes - wire::frame_header_bytes);
+    for (std::size_t i = 0; i < 4; ++i, length >>= 8)
+      p.pending[start + 10 + i] = static_cast<std::byte>(length & 0xff);
     ++p.pending_messages;
     if (p.active && !p.active->write_in_flight && !p.flush_posted) {
       p.flush_posted = true;
@@ -830,17 +848,11 @@ std::string tcp_transport::start(actor_system& system) { return impl_->start(sys
 std::uint16_t tcp_transport::local_port() const { return impl_->local_port(); }
 
 send_result tcp_transport::send_user(std::string_view node, wire::user_envelope&& message) {
-  thread_local wire::byte_writer writer;
-  writer.clear();
-  wire::encode(writer, message);
-  return impl_->send(node, wire::frame_type::user_message, writer);
+  return impl_->send(node, wire::frame_type::user_message, message);
 }
 
 send_result tcp_transport::send_system(std::string_view node, wire::system_envelope&& message) {
-  thread_local wire::byte_writer writer;
-  writer.clear();
-  wire::encode(writer, message);
-  return impl_->send(node, wire::frame_type::system_message, writer);
+  return impl_->send(node, wire::frame_type::system_message, message);
 }
 
 bool tcp_transport::connected(std::string_view node) const { return impl_->connected(node); }
