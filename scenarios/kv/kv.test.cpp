@@ -92,12 +92,26 @@ std::vector<fault> isolate_then_kill_primary(std::uint64_t seed) {
   return {partition, kill, heal, restart};
 }
 
-int failing_seeds(const std::string& bug, int seeds, bool random_schedule) {
+// Kills of the primary, each followed by a restart; no other fault.
+std::vector<fault> kill_primary_repeatedly(std::uint64_t seed) {
+  troupe::random_generator random(seed);
+  std::vector<fault> schedule;
+  for (std::int64_t at = 1 * s; at < 7 * s; at += 2 * s) {
+    const std::int64_t kill_at = at + static_cast<std::int64_t>(random.next() % s);
+    schedule.push_back({.at_ns = kill_at, .kind = fault_kind::kill, .pod = "kv-0"});
+    schedule.push_back({.at_ns = kill_at + 500 * ms, .kind = fault_kind::restart, .pod = "kv-0"});
+  }
+  return schedule;
+}
+
+int failing_seeds(const std::string& bug, int seeds, bool random_schedule,
+                  bool kills_only = false) {
   auto app = make_kv(bug);
   int failed = 0;
   for (std::uint64_t seed = 1; seed <= static_cast<std::uint64_t>(seeds); ++seed) {
     auto config = base("kv-" + bug, seed);
-    config.faults = random_schedule
+    config.faults = kills_only ? kill_primary_repeatedly(seed)
+                    : random_schedule
                         ? troupe::apps::testing::random_faults(seed, "kv", 3, 3, 500 * ms, 8 * s)
                         : isolate_then_kill_primary(seed);
     auto outcome = run(*app, config);
@@ -118,10 +132,15 @@ TEST(kv, ack_before_majority_loses_acknowledged_writes) {
   EXPECT_GT(failing_seeds("ack_before_majority", 10, false), 0);
 }
 
+TEST(kv, ack_before_majority_is_found_by_kills_alone) {
+  EXPECT_GT(failing_seeds("ack_before_majority", 20, true, true), 0);
+}
+
 TEST(kv, stale_reads_are_found) { EXPECT_GT(failing_seeds("stale_reads", 10, true), 0); }
 
-TEST(kv, correct_mode_survives_the_schedule_that_breaks_ack_before_majority) {
+TEST(kv, correct_mode_survives_the_schedules_that_break_ack_before_majority) {
   EXPECT_EQ(failing_seeds("none", 10, false), 0);
+  EXPECT_EQ(failing_seeds("none", 20, true, true), 0);
 }
 
 }  // namespace

@@ -91,12 +91,14 @@ void replica::start_round(const std::string& key, response answer, bool answer_n
   const std::uint64_t id = (config_.incarnation << 40) | ++next_round_;
   round pending{key, current(key), sender(), answer, {config_.self}, now_ns()};
   if (answer_now) {
-    // Bug: the client hears "ok" for a state that only this replica holds.
+    // Bug: the client hears "ok" for a state that only this replica holds; the state leaves
+    // with the next batch (the next tick), so a crash before it loses the write.
     pending.client.tell_any(answer);
     pending.client = any_ref{};
+  } else {
+    for (const auto& pod : config_.servers)
+      if (pod != config_.self) send_replicate(id, pending, pod);
   }
-  for (const auto& pod : config_.servers)
-    if (pod != config_.self) send_replicate(id, pending, pod);
   rounds_.emplace(id, std::move(pending));
   complete_if_quorate(id);
 }

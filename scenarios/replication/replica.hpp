@@ -38,7 +38,9 @@ using state_machine =
 
 /// Deliberate bugs, for showing that the checkers find them (docs/applications.md).
 struct bug_switches {
-  /// The primary answers a write, cas or add as soon as it applied it, before replication.
+  /// The primary answers a write, cas or add as soon as it applied it, and replicates it
+  /// with the next batch (the next tick, retry_interval_ns later): a crash in between loses
+  /// an acknowledged write.
   bool ack_before_majority = false;
   /// Every replica answers reads from its own copy at once, with no round.
   bool stale_reads = false;

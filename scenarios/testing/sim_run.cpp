@@ -35,7 +35,7 @@ run_outcome run(application& app, const run_config& config) {
     sim::simulation simulation(sim_config);
     const auto servers = pod_names(config.server_deployment, config.servers);
     auto pods = servers;
-    for (const auto& client : pod_names("client", config.client_pods)) pods.push_back(client);
+    for (const auto& client : pod_names(config.client_deployment, config.client_pods)) pods.push_back(client);
     simulation.trace()
         .header()
         .field("seed", config.seed)
@@ -49,7 +49,7 @@ run_outcome run(application& app, const run_config& config) {
                                 app.boot_server(system, context_of(pod, servers));
                               });
     const workload load = config.load;
-    simulation.add_deployment("client", config.client_pods,
+    simulation.add_deployment(config.client_deployment, config.client_pods,
                               [&app, servers, load](actor_system& system,
                                                     const sim::pod_info& pod) {
                                 app.boot_client(system, context_of(pod, servers), load);

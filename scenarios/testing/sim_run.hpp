@@ -19,6 +19,7 @@ struct run_config {
   std::uint64_t seed = 1;
   std::string server_deployment = "kv";
   int servers = 3;
+  std::string client_deployment = "client";
   int client_pods = 1;
   workload load;
   sim::link_conditions network;
