@@ -54,7 +54,11 @@ TEST(kv, correct_mode_is_safe_under_random_faults_on_many_seeds) {
   int ok = 0, info = 0;
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
     auto config = base("kv-faults", seed);
-    config.network.loss = seed % 5 == 0 ? 0.02 : 0.0;
+    if (seed % 5 == 0) {
+      config.network.loss = 0.02;
+      config.network.duplicate = 0.02;
+      config.network.reorder = true;
+    }
     config.faults = troupe::apps::testing::random_faults(seed, "kv", 3, 3, 500 * ms, 8 * s);
     auto outcome = run(*app, config);
     ASSERT_TRUE(outcome.passed()) << "seed " << seed << ": " << outcome.failures.begin()->first
@@ -104,16 +108,25 @@ std::vector<fault> kill_primary_repeatedly(std::uint64_t seed) {
   return schedule;
 }
 
-int failing_seeds(const std::string& bug, int seeds, bool random_schedule,
-                  bool kills_only = false) {
+enum class schedule { none, random, isolate_then_kill, kills_only };
+
+std::vector<fault> faults_of(schedule kind, std::uint64_t seed) {
+  switch (kind) {
+    case schedule::none: return {};
+    case schedule::random:
+      return troupe::apps::testing::random_faults(seed, "kv", 3, 3, 500 * ms, 8 * s);
+    case schedule::isolate_then_kill: return isolate_then_kill_primary(seed);
+    case schedule::kills_only: return kill_primary_repeatedly(seed);
+  }
+  return {};
+}
+
+int failing_seeds(const std::string& bug, int seeds, schedule kind) {
   auto app = make_kv(bug);
   int failed = 0;
   for (std::uint64_t seed = 1; seed <= static_cast<std::uint64_t>(seeds); ++seed) {
     auto config = base("kv-" + bug, seed);
-    config.faults = kills_only ? kill_primary_repeatedly(seed)
-                    : random_schedule
-                        ? troupe::apps::testing::random_faults(seed, "kv", 3, 3, 500 * ms, 8 * s)
-                        : isolate_then_kill_primary(seed);
+    config.faults = faults_of(kind, seed);
     auto outcome = run(*app, config);
     if (!outcome.passed()) {
       if (failed == 0) {
@@ -129,18 +142,26 @@ int failing_seeds(const std::string& bug, int seeds, bool random_schedule,
 }
 
 TEST(kv, ack_before_majority_loses_acknowledged_writes) {
-  EXPECT_GT(failing_seeds("ack_before_majority", 10, false), 0);
+  EXPECT_GT(failing_seeds("ack_before_majority", 10, schedule::isolate_then_kill), 0);
 }
 
 TEST(kv, ack_before_majority_is_found_by_kills_alone) {
-  EXPECT_GT(failing_seeds("ack_before_majority", 20, true, true), 0);
+  EXPECT_GT(failing_seeds("ack_before_majority", 20, schedule::kills_only), 0);
 }
 
-TEST(kv, stale_reads_are_found) { EXPECT_GT(failing_seeds("stale_reads", 10, true), 0); }
+TEST(kv, stale_reads_are_found) {
+  EXPECT_GT(failing_seeds("stale_reads", 10, schedule::random), 0);
+}
+
+TEST(kv, stale_reads_hide_without_faults) {
+  // Replication takes milliseconds and clients pause tens of them between operations, so a
+  // lagging follower is only seen when a fault makes it lag: the checkers need the faults.
+  EXPECT_EQ(failing_seeds("stale_reads", 10, schedule::none), 0);
+}
 
 TEST(kv, correct_mode_survives_the_schedules_that_break_ack_before_majority) {
-  EXPECT_EQ(failing_seeds("none", 10, false), 0);
-  EXPECT_EQ(failing_seeds("none", 20, true, true), 0);
+  EXPECT_EQ(failing_seeds("none", 10, schedule::isolate_then_kill), 0);
+  EXPECT_EQ(failing_seeds("none", 20, schedule::kills_only), 0);
 }
 
 }  // namespace
