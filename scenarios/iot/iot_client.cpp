@@ -46,7 +46,7 @@ void iot_driver::issue(actor_base& self, const planned_operation& operation,
     self.ask<answer>(target, telemetry{operation.key, client_, op_, operation.argument}, timeout,
                      std::move(on_answer));
   } else {
-    self.ask<answer>(target, query{operation.key}, timeout, std::move(on_answer));
+    self.ask<answer>(target, query{operation.key, client_, op_}, timeout, std::move(on_answer));
   }
 }
 

@@ -21,11 +21,13 @@ struct telemetry {
   void fields(A& a) { a(device, client, op, value); }
 };
 
-/// Asks for a device's last reported value.
+/// Asks for a device's last reported value. (client, op) identifies it like telemetry.
 struct query {
   std::string device;
+  std::uint64_t client = 0;
+  std::uint64_t op = 0;
   template <class A>
-  void fields(A& a) { a(device); }
+  void fields(A& a) { a(device, client, op); }
 };
 
 /// The answer: `accepted` false when the registry refused (not the device's home, or full);

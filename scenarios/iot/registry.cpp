@@ -27,7 +27,7 @@ void registry::on_message(protocol& message) {
       reply(answer{false, std::nullopt});
       return;
     }
-    found = devices_.emplace(id, spawn_with<device>({"device-" + id, {}}).value()).first;
+    found = devices_.emplace(id, spawn_with<device>({"device-" + id, {}}, durable_).value()).first;
   }
   // The device answers the asker itself.
   std::visit([&](auto& m) { found->second.tell(std::move(m), sender()); }, message);

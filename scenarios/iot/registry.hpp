@@ -20,13 +20,19 @@ inline constexpr const char* registry_name = "devices";
 
 class registry final : public actor<protocol> {
  public:
-  registry(std::string self, std::vector<std::string> servers, std::size_t devices_max = 10'000)
-      : self_(std::move(self)), servers_(std::move(servers)), devices_max_(devices_max) {}
+  /// `durable`: devices keep their shadows in the pod's replica (device.hpp).
+  registry(std::string self, std::vector<std::string> servers, bool durable,
+           std::size_t devices_max = 10'000)
+      : self_(std::move(self)),
+        servers_(std::move(servers)),
+        durable_(durable),
+        devices_max_(devices_max) {}
   void on_message(protocol& message) override;
 
  private:
   std::string self_;
   std::vector<std::string> servers_;
+  bool durable_;
   std::size_t devices_max_;
   std::map<std::string, actor_ref<protocol>> devices_;
 };

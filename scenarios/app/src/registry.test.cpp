@@ -44,6 +44,10 @@ TEST(registry, bad_options_name_the_option) {
   EXPECT_NE(error.find("options"), std::string::npos) << error;
   EXPECT_NE(troupe::apps::make_application("kv", {{"bug", "ack_before_majority"}}, error),
             nullptr);
+  error.clear();
+  EXPECT_EQ(troupe::apps::make_application("iot", {{"durable", "yes"}}, error), nullptr);
+  EXPECT_NE(error.find("options.durable"), std::string::npos) << error;
+  EXPECT_NE(troupe::apps::make_application("iot", {{"durable", false}}, error), nullptr);
 }
 
 }  // namespace
