@@ -86,6 +86,7 @@ struct dial_slot {
   bool dialing = false;
   std::int64_t next_dial_ns = 0;
   std::int64_t backoff_ns = 0;
+  std::uint64_t failures = 0;  // dials in a row that did not authenticate
 };
 
 }  // namespace troupe::net::detail

@@ -87,6 +87,10 @@ class tcp_transport::impl {
   void abort();
 
   const tcp_transport_config& config() const { return config_; }
+  /// A watch for `node` could not be sent: tells the system the node is down. Any thread.
+  void unreachable(std::string_view node) {
+    if (system_ != nullptr) system_->node_down(node);
+  }
 
  private:
   // -- logging and lifecycle ---------------------------------------------------------------
@@ -246,6 +250,11 @@ void tcp_transport::impl::join_io_thread() {
 
 void tcp_transport::impl::begin_stop() {
   stopping_ = true;
+  {
+    // Nothing may follow the goodbye frames queued below.
+    std::lock_guard lock(mutex_);
+    accepting_sends_ = false;
+  }
   asio::error_code ignored;
   acceptor_.close(ignored);
   std::vector<connection_ptr> all;
@@ -454,6 +463,7 @@ void tcp_transport::impl::on_dialled(const connection_ptr& c, std::size_t slot_i
 void tcp_transport::impl::schedule_redial(std::size_t slot_index, bool success) {
   dial_slot& slot = slots_[slot_index];
   slot.dialing = false;
+  slot.failures = success ? 0 : slot.failures + 1;
   if (success) {
     slot.backoff_ns = config_.reconnect_backoff_min_ns;
     slot.next_dial_ns = steady_now_ns();
@@ -727,8 +737,10 @@ void tcp_transport::impl::on_written(const connection_ptr& c, const asio::error_
 void tcp_transport::impl::close(const connection_ptr& c, const std::string& reason) {
   if (c->state == connection_state::closed) return;
   const bool was_established = c->state == connection_state::established;
+  // A seed that stays away would log every redial: log the first failure and every tenth.
+  const bool quiet = c->slot && !was_established && slots_[*c->slot].failures % 10 != 0;
   c->state = connection_state::closed;
-  log_connection(*c, "closed: " + reason);
+  if (!quiet) log_connection(*c, "closed: " + reason);
   asio::error_code ignored;
   c->socket.shutdown(asio::socket_base::shutdown_both, ignored);
   c->socket.close(ignored);
@@ -852,7 +864,12 @@ send_result tcp_transport::send_user(std::string_view node, wire::user_envelope&
 }
 
 send_result tcp_transport::send_system(std::string_view node, wire::system_envelope&& message) {
-  return impl_->send(node, wire::frame_type::system_message, message);
+  const bool watch = message.kind == wire::system_kind::watch;
+  const send_result sent = impl_->send(node, wire::frame_type::system_message, message);
+  // A watch that cannot reach its node would never be answered: the node is unreachable,
+  // so its watchers (this new one included) get `terminated` now.
+  if (watch && sent == send_result::unreachable) impl_->unreachable(node);
+  return sent;
 }
 
 bool tcp_transport::connected(std::string_view node) const { return impl_->connected(node); }

@@ -11,6 +11,8 @@
 #include <map>
 #include <variant>
 
+#include <asio.hpp>
+
 #include "test_node.hpp"
 
 namespace {
@@ -213,6 +215,41 @@ TEST(tcp_transport, reconnects_after_the_peer_restarts) {
   auto remote = a.system->remote_ref<store_protocol>("b", "/user/store");
   remote.tell(put{"k", 1});
   EXPECT_EQ(ask_value(a, remote, "k"), 1);
+}
+
+/// A port the kernel chose and that is free again, for a node that must be listed among
+/// the seeds of another before either starts.
+std::uint16_t free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return probe.local_endpoint().port();
+}
+
+TEST(tcp_transport, nodes_that_dial_each_other_keep_one_connection_and_their_order) {
+  const troupe::net::address a_address{"127.0.0.1", free_port()};
+  const troupe::net::address b_address{"127.0.0.1", free_port()};
+  auto a_config = fast_config("a", {b_address, a_address});  // its own address too
+  a_config.listen = a_address;
+  auto b_config = fast_config("b", {a_address});
+  b_config.listen = b_address;
+  test_node a(a_config);
+  test_node b(b_config);
+  ASSERT_TRUE(connected_both_ways(a, "a", b, "b")) << a.logs.all() << b.logs.all();
+  EXPECT_TRUE(wait_until([&] { return a.logs.contains("own address"); })) << a.logs.all();
+  ASSERT_TRUE(b.system->spawn_with<store>({"store", {}}).ok());
+  ASSERT_TRUE(a.system->spawn_with<store>({"store", {}}).ok());
+  auto to_b = a.system->remote_ref<store_protocol>("b", "/user/store");
+  auto to_a = b.system->remote_ref<store_protocol>("a", "/user/store");
+  constexpr int count = 5'000;
+  for (int i = 1; i <= count; ++i) {
+    to_b.tell(put{"seq", i});
+    to_a.tell(put{"seq", i});
+  }
+  EXPECT_EQ(ask_value(a, to_b, "seq"), count);
+  EXPECT_EQ(ask_value(b, to_a, "seq"), count);
+  EXPECT_EQ(ask_value(a, to_b, "out_of_order"), 0);
+  EXPECT_EQ(ask_value(b, to_a, "out_of_order"), 0);
+  EXPECT_TRUE(a.transport->connected("b") && b.transport->connected("a"));
 }
 
 }  // namespace
