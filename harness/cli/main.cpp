@@ -174,9 +174,12 @@ int check_command(const std::string& file, std::uint64_t seeds, double time_budg
     std::printf("no property failed\n");
     return exit_ok;
   }
-  std::printf("FAILED: %s after %.1f s (seed %llu): %s\n", result.original_report.first_failure().c_str(),
-              result.seconds_to_failure, static_cast<unsigned long long>(result.original.seed),
-              result.original_report.verdicts.empty() ? result.original_report.error.c_str() : "");
+  std::printf("FAILED: %s after %.1f s, run %llu (seed %llu)%s%s\n",
+              result.original_report.first_failure().c_str(), result.seconds_to_failure,
+              static_cast<unsigned long long>(result.runs),
+              static_cast<unsigned long long>(result.original.seed),
+              result.original_report.error.empty() ? "" : ": ",
+              result.original_report.error.c_str());
   std::printf("shrunk in %llu steps, %llu runs, %.1f s: faults %zu -> %zu, clients %d -> %d, fault time %s -> %s\n",
               static_cast<unsigned long long>(result.shrink_steps),
               static_cast<unsigned long long>(result.shrink_runs), result.shrink_seconds,

@@ -199,25 +199,44 @@ search_result search(const scenario::scenario& base, const search_options& optio
   out.shrunk_report = first->second;
   out.size_before = size_of(original);
 
-  // Greedy descent: take the first smaller case that still fails, until none does.
+  // Greedy descent: take the first smaller case that still fails, until none does. With
+  // several jobs the candidates are tried in batches, and the first failing one in shrink
+  // order wins, so the result does not depend on thread timing.
   const auto shrink_started = clock_type::now();
   if (shrinkable) {
     rc::Shrinkable<generated_case> current = *shrinkable;
+    const std::size_t batch = std::max(1u, options.jobs);
     bool progressed = true;
     while (progressed && out.shrink_runs < options.max_shrink_runs) {
       progressed = false;
       auto candidates = current.shrinks();
-      while (auto candidate = candidates.next()) {
-        if (out.shrink_runs >= options.max_shrink_runs) break;
-        scenario::scenario s = materialize(base, candidate->value(), seed);
-        run_report report = run_scenario(s);
-        ++out.shrink_runs;
-        if (!report.passed()) {
-          current = *candidate;
-          out.shrunk = s;
-          out.shrunk_report = report;
+      bool exhausted = false;
+      while (!exhausted && !progressed && out.shrink_runs < options.max_shrink_runs) {
+        std::vector<rc::Shrinkable<generated_case>> tries;
+        while (tries.size() < batch) {
+          auto next_candidate = candidates.next();
+          if (!next_candidate) {
+            exhausted = true;
+            break;
+          }
+          tries.push_back(*next_candidate);
+        }
+        std::vector<scenario::scenario> cases;
+        for (const auto& t : tries) cases.push_back(materialize(base, t.value(), seed));
+        std::vector<run_report> reports(cases.size());
+        std::vector<std::thread> runners;
+        for (std::size_t i = 1; i < cases.size(); ++i)
+          runners.emplace_back([&, i] { reports[i] = run_scenario(cases[i]); });
+        if (!cases.empty()) reports[0] = run_scenario(cases[0]);
+        for (auto& r : runners) r.join();
+        out.shrink_runs += cases.size();
+        for (std::size_t i = 0; i < cases.size(); ++i) {
+          if (reports[i].passed()) continue;
+          current = tries[i];
+          out.shrunk = cases[i];
+          out.shrunk_report = reports[i];
           ++out.shrink_steps;
-          if (options.on_shrink_step) options.on_shrink_step(out.shrink_runs, s.faults.size());
+          if (options.on_shrink_step) options.on_shrink_step(out.shrink_runs, cases[i].faults.size());
           progressed = true;
           break;
         }

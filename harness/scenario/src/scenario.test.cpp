@@ -1,1 +1,102 @@
+// Goal: scenario files load as documented, every mistake is reported with the field's path
+// and the reason, and a scenario written back (replay files) reads back the same.
+
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+
+#include "troupe/scenario/scenario.hpp"
+
+namespace {
+
+using nlohmann::json;
+using troupe::scenario::load_error;
+using troupe::scenario::parse_scenario;
+using troupe::scenario::scenario;
+
+json minimal() {
+  return json::parse(R"({
+    "version": 1, "name": "kv-basic",
+    "app": {"name": "kv", "options": {"bug": "none"}},
+    "deployments": [{"name": "kv", "replicas": 3}, {"name": "client", "replicas": 1, "role": "client"}],
+    "network": {"delay_min": "1ms", "delay_max": "5ms", "loss": 0.01},
+    "workload": {"clients": 2, "rate_per_s": 10, "keys": 2, "timeout": "500ms"},
+    "faults": [{"at": "2s", "kind": "partition", "groups": [["kv-0"], ["kv-1", "kv-2"]]},
+               {"at": "4s", "kind": "heal"},
+               {"at": "5s", "kind": "scale", "deployment": "kv", "replicas": 4},
+               {"at": "6s", "kind": "kill", "pod": "kv-3"},
+               {"at": "7s", "kind": "skew", "pod": "kv-1", "offset": "-250ms", "rate": 1.5},
+               {"at": "8s", "kind": "partition", "from": ["kv-0"], "to": ["kv-1"]}],
+    "generator": {"kinds": ["partition", "kill", "restart"], "max_faults": 3, "window": ["1s", "8s"]},
+    "properties": ["linearizable"],
+    "duration": "10s", "liveness_window": "2s", "seed": 7
+  })");
+}
+
+std::string error_of(const json& document) {
+  auto parsed = parse_scenario(document);
+  if (auto* e = std::get_if<load_error>(&parsed)) return e->describe();
+  return "";
+}
+
+TEST(scenario, loads_every_field) {
+  auto parsed = parse_scenario(minimal());
+  ASSERT_TRUE(std::holds_alternative<scenario>(parsed)) << std::get<load_error>(parsed).describe();
+  const auto& s = std::get<scenario>(parsed);
+  EXPECT_EQ(s.name, "kv-basic");
+  EXPECT_EQ(s.server_pods(), (std::vector<std::string>{"kv-0", "kv-1", "kv-2"}));
+  EXPECT_EQ(s.network.delay_ns_max, 5'000'000);
+  EXPECT_EQ(s.faults.size(), 6u);
+  EXPECT_EQ(s.faults[4].offset_ns, -250'000'000);
+  EXPECT_TRUE(s.faults[5].one_way);
+  EXPECT_EQ(s.duration_ns, 10'000'000'000);
+  EXPECT_EQ(s.seed, 7u);
+  ASSERT_TRUE(s.generator.has_value());
+  EXPECT_EQ(s.generator->max_faults, 3);
+}
+
+TEST(scenario, written_back_reads_the_same) {
+  const auto first = std::get<scenario>(parse_scenario(minimal()));
+  const auto again = parse_scenario(troupe::scenario::to_json(first));
+  ASSERT_TRUE(std::holds_alternative<scenario>(again)) << std::get<load_error>(again).describe();
+  EXPECT_EQ(troupe::scenario::to_json(std::get<scenario>(again)), troupe::scenario::to_json(first));
+}
+
+TEST(scenario, errors_name_the_field_and_the_reason) {
+  auto with = [](const std::function<void(json&)>& change) {
+    json d = minimal();
+    change(d);
+    return error_of(d);
+  };
+  EXPECT_EQ(with([](json& d) { d["durration"] = "5s"; }), "durration: unknown field");
+  EXPECT_EQ(with([](json& d) { d.erase("duration"); }), "duration: is required");
+  EXPECT_EQ(with([](json& d) { d["faults"][3]["pod"] = "kv-9"; }),
+            "faults[3].pod: unknown pod 'kv-9' (pods are <deployment>-<ordinal>)");
+  EXPECT_EQ(with([](json& d) { d["faults"][1]["kind"] = "explode"; }).substr(0, 40),
+            "faults[1].kind: 'explode' is not a fault");
+  EXPECT_EQ(with([](json& d) { d["network"]["loss"] = 1.5; }), "network.loss: must be between 0 and 1");
+  EXPECT_EQ(with([](json& d) { d["faults"][0]["at"] = "soon"; }),
+            "faults[0].at: 'soon' is not a duration (write e.g. \"250ms\", \"5s\", \"2m\")");
+  EXPECT_EQ(with([](json& d) { d["version"] = 2; }),
+            "version: version 2 is newer than this troupe understands (1)");
+  EXPECT_EQ(with([](json& d) { d["deployments"][0]["replicas"] = "three"; }),
+            "deployments[0].replicas: must be an integer");
+  EXPECT_EQ(with([](json& d) { d["faults"][0]["groups"][1][0] = "kv-0"; }),
+            "faults[0].groups[1][0]: pod 'kv-0' is in two groups");
+  EXPECT_EQ(with([](json& d) { d["faults"][4]["at"] = "11s"; }), "faults[4].at: is after the scenario's duration");
+  EXPECT_NE(with([](json& d) { d["properties"][0] = "fast"; }).find("properties[0]: unknown property"), std::string::npos);
+  EXPECT_NE(with([](json& d) { d["app"]["name"] = "nosuchapp"; }).find("app"), std::string::npos);
+  EXPECT_EQ(with([](json& d) { d["faults"][2]["deployment"] = "db"; }), "faults[2].deployment: unknown deployment 'db'");
+}
+
+TEST(scenario, unreadable_files_are_reported) {
+  auto missing = troupe::scenario::load_scenario_file("/nonexistent/x.json");
+  EXPECT_NE(std::get<load_error>(missing).describe().find("cannot open"), std::string::npos);
+  const std::string path = ::testing::TempDir() + "/broken.json";
+  { std::ofstream(path) << "{\"version\": 1,"; }
+  auto broken = troupe::scenario::load_scenario_file(path);
+  EXPECT_NE(std::get<load_error>(broken).describe().find("not valid JSON"), std::string::npos);
+}
+
+}  // namespace
