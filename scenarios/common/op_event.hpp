@@ -1,9 +1,8 @@
 #pragma once
 // The `op` trace events of a client's history (docs/trace-format.md, "op").
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -13,7 +12,6 @@ namespace troupe::apps {
 /// `"client":3,"op":41,"phase":"invoke","f":"write","key":"k1","value":7`. `value` is left
 /// out when it is discarded (a read's invoke); a null `value` is written as null.
 std::string op_event_members(std::uint64_t client, std::uint64_t op, std::string_view phase,
-                             std::string_view f, std::string_view key,
-                             const nlohmann::json& value);
+                             std::string_view f, std::string_view key, const nlohmann::json& value);
 
 }  // namespace troupe::apps

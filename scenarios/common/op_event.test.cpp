@@ -1,9 +1,9 @@
 // Goal: op events carry exactly the members docs/trace-format.md names, in its order, with
 // null for a missing read value and no value on a read's invoke.
 
-#include <gtest/gtest.h>
-
 #include "common/op_event.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 

@@ -9,12 +9,11 @@
 //                std::function<void(completion)> done);       // send it, call done once
 //   };
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
@@ -30,8 +29,8 @@ struct planned_operation {
   std::string f;
   std::string key;
   nlohmann::json invoke_value = nlohmann::json::value_t::discarded;
-  std::int64_t argument = 0;                ///< e.g. the value written
-  std::optional<std::int64_t> expected;     ///< a cas's expected value (absent: missing)
+  std::int64_t argument = 0;             ///< e.g. the value written
+  std::optional<std::int64_t> expected;  ///< a cas's expected value (absent: missing)
 };
 
 /// How an operation ended: `phase` ok, fail or info and the completion event's value.
@@ -69,26 +68,24 @@ class workload_client final : public actor<next_operation> {
 
   void on_message(next_operation&) override {
     if (load_.stop_ns > 0 && now_ns() >= load_.stop_ns) return;
-    operation_context context{id_, id_ * 1'000'000 + ++counter_, uniform(), random_u64(),
-                              &load_};
+    operation_context context{id_, id_ * 1'000'000 + ++counter_, uniform(), random_u64(), &load_};
     planned_operation operation = driver_.plan(context);
     const std::uint64_t op = context.op;
-    record("op", op_event_members(id_, op, "invoke", operation.f, operation.key,
-                                  operation.invoke_value));
-    driver_.issue(*this, operation, std::chrono::nanoseconds(load_.timeout_ns),
-                  [this, op, operation](completion done) {
-                    record("op", op_event_members(id_, op, done.phase, operation.f,
-                                                  operation.key, done.value));
-                    schedule_next(period_ns() / 2 +
-                                  static_cast<std::int64_t>(uniform() * period_ns()));
-                  });
+    record("op",
+           op_event_members(id_, op, "invoke", operation.f, operation.key, operation.invoke_value));
+    driver_.issue(
+        *this, operation, std::chrono::nanoseconds(load_.timeout_ns),
+        [this, op, operation](completion done) {
+          record("op",
+                 op_event_members(id_, op, done.phase, operation.f, operation.key, done.value));
+          schedule_next(period_ns() / 2 + static_cast<std::int64_t>(uniform() * period_ns()));
+        });
   }
 
  private:
   double uniform() { return static_cast<double>(random_u64() >> 11) * 0x1.0p-53; }
   std::int64_t period_ns() const {
-    return load_.rate_per_s > 0 ? static_cast<std::int64_t>(1e9 / load_.rate_per_s)
-                                : 1'000'000'000;
+    return load_.rate_per_s > 0 ? static_cast<std::int64_t>(1e9 / load_.rate_per_s) : 1'000'000'000;
   }
   void schedule_next(std::int64_t delay_ns) {
     start_single_timer("next", next_operation{}, std::chrono::nanoseconds(delay_ns));

@@ -32,8 +32,7 @@ TEST(counter, correct_mode_is_linearizable_under_random_faults_on_many_seeds) {
     config.network.delay_ns_max = 5 * ms;
     config.duration_ns = 10 * s;
     config.properties = {"linearizable"};
-    config.faults =
-        troupe::apps::testing::random_faults(seed, "counter", 3, 3, 500 * ms, 8 * s);
+    config.faults = troupe::apps::testing::random_faults(seed, "counter", 3, 3, 500 * ms, 8 * s);
     auto outcome = troupe::apps::testing::run(*app, config);
     ASSERT_TRUE(outcome.passed()) << "seed " << seed << ": " << outcome.failures.begin()->first
                                   << ": " << outcome.failures.begin()->second;
@@ -45,7 +44,8 @@ TEST(counter, correct_mode_is_linearizable_under_random_faults_on_many_seeds) {
 
 TEST(counter, shards_spread_over_the_servers) {
   std::set<std::size_t> used;
-  for (int i = 0; i < 8; ++i) used.insert(troupe::apps::counter::shard_of("c" + std::to_string(i), 3));
+  for (int i = 0; i < 8; ++i)
+    used.insert(troupe::apps::counter::shard_of("c" + std::to_string(i), 3));
   EXPECT_EQ(used.size(), 3u);
 }
 

@@ -36,8 +36,7 @@ void counter_application::boot_server(actor_system& system, const node_context& 
   config.primary_of = [servers](const std::string& key) { return shard_of(key, servers); };
   config.machine = apply;
   config.bugs = bugs_;
-  auto spawned =
-      system.spawn_with<replication::replica>({replication::replica_name, {}}, config);
+  auto spawned = system.spawn_with<replication::replica>({replication::replica_name, {}}, config);
   TROUPE_ASSERT(spawned.ok());
 }
 

@@ -21,14 +21,13 @@ planned_operation counter_driver::plan(const operation_context& context) {
 }
 
 void counter_driver::issue(actor_base& self, const planned_operation& operation,
-                           std::chrono::nanoseconds timeout,
-                           std::function<void(completion)> done) {
-  replication::request message{client_, op_, operation.f, operation.key, std::nullopt,
-                               std::nullopt};
+                           std::chrono::nanoseconds timeout, std::function<void(completion)> done) {
+  replication::request message{client_,       op_,          operation.f,
+                               operation.key, std::nullopt, std::nullopt};
   if (operation.f == "add") message.value = operation.argument;
   const bool anywhere = stale_reads_ && operation.f == "read";
-  const std::size_t target = anywhere ? target_draw_ % servers_.size()
-                                      : shard_of(operation.key, servers_.size());
+  const std::size_t target =
+      anywhere ? target_draw_ % servers_.size() : shard_of(operation.key, servers_.size());
   replication::ask_replica(
       self, servers_[target], std::move(message), timeout,
       [operation, done = std::move(done)](result<replication::response> answer) {

@@ -1,9 +1,10 @@
 // Goal: the counter model accepts exactly the histories a linearizable counter can produce,
 // including increments whose outcome is unknown.
 
+#include "counter/counter_model.hpp"
+
 #include <gtest/gtest.h>
 
-#include "counter/counter_model.hpp"
 #include "troupe/checkers/linearizability.hpp"
 
 namespace {
@@ -40,9 +41,9 @@ TEST(counter_model, sequential_adds_then_read) {
 }
 
 TEST(counter_model, read_missing_an_acknowledged_add_is_a_violation) {
-  EXPECT_EQ(check({op(1, "add", 1, 1, outcome::ok, 0, 1),
-                   op(2, "read", nullptr, 0, outcome::ok, 2, 3)}),
-            troupe::checkers::check_status::violated);
+  EXPECT_EQ(
+      check({op(1, "add", 1, 1, outcome::ok, 0, 1), op(2, "read", nullptr, 0, outcome::ok, 2, 3)}),
+      troupe::checkers::check_status::violated);
 }
 
 TEST(counter_model, unknown_add_may_or_may_not_count) {

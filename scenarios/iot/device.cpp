@@ -7,8 +7,10 @@
 namespace troupe::apps::iot {
 
 void device::on_message(protocol& message) {
-  if (durable_) through_replica(message);
-  else in_memory(message);
+  if (durable_)
+    through_replica(message);
+  else
+    in_memory(message);
 }
 
 void device::in_memory(protocol& message) {
@@ -41,8 +43,8 @@ void device::through_replica(protocol& message) {
         // No answer from the replica: say nothing, the client's timeout makes it `info`.
         if (!outcome.ok()) return;
         const auto& stored_answer = outcome.value();
-        client.tell_any(answer{stored_answer.outcome == replication::status::ok,
-                               stored_answer.value});
+        client.tell_any(
+            answer{stored_answer.outcome == replication::status::ok, stored_answer.value});
       });
 }
 

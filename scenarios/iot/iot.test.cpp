@@ -77,8 +77,7 @@ TEST(iot, durable_registry_is_safe_under_partitions_kills_pauses_and_loss_on_man
 
 TEST(iot, memory_registry_is_safe_under_partitions_pauses_and_loss_on_many_seeds) {
   auto app = make_iot(false);
-  std::printf("iot in memory, 50 seeds without kills: %d ok operations\n",
-              run_seeds(*app, false));
+  std::printf("iot in memory, 50 seeds without kills: %d ok operations\n", run_seeds(*app, false));
 }
 
 TEST(iot, a_killed_home_pod_keeps_its_devices_only_when_durable) {

@@ -15,8 +15,8 @@ class iot_driver {
   explicit iot_driver(std::vector<std::string> servers) : servers_(std::move(servers)) {}
 
   planned_operation plan(const operation_context& context);
-  void issue(actor_base& self, const planned_operation& operation,
-             std::chrono::nanoseconds timeout, std::function<void(completion)> done);
+  void issue(actor_base& self, const planned_operation& operation, std::chrono::nanoseconds timeout,
+             std::function<void(completion)> done);
 
  private:
   std::vector<std::string> servers_;

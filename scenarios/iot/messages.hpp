@@ -18,7 +18,9 @@ struct telemetry {
   std::uint64_t op = 0;
   std::int64_t value = 0;
   template <class A>
-  void fields(A& a) { a(device, client, op, value); }
+  void fields(A& a) {
+    a(device, client, op, value);
+  }
 };
 
 /// Asks for a device's last reported value. (client, op) identifies it like telemetry.
@@ -27,7 +29,9 @@ struct query {
   std::uint64_t client = 0;
   std::uint64_t op = 0;
   template <class A>
-  void fields(A& a) { a(device, client, op); }
+  void fields(A& a) {
+    a(device, client, op);
+  }
 };
 
 /// The answer: `accepted` false when the registry refused (not the device's home, or full);
@@ -36,7 +40,9 @@ struct answer {
   bool accepted = false;
   std::optional<std::int64_t> value;
   template <class A>
-  void fields(A& a) { a(accepted, value); }
+  void fields(A& a) {
+    a(accepted, value);
+  }
 };
 
 using protocol = std::variant<telemetry, query>;

@@ -15,8 +15,8 @@ std::size_t home_of(const std::string& device, std::size_t servers) {
 }
 
 void registry::on_message(protocol& message) {
-  const std::string& id = std::visit([](const auto& m) -> const std::string& { return m.device; },
-                                     message);
+  const std::string& id =
+      std::visit([](const auto& m) -> const std::string& { return m.device; }, message);
   if (servers_[home_of(id, servers_.size())] != self_) {
     reply(answer{false, std::nullopt});  // not this pod's device
     return;

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
 #include "kv/kv_application.hpp"
 #include "testing/sim_run.hpp"
 
@@ -62,13 +66,32 @@ TEST(kv, correct_mode_is_safe_under_random_faults_on_many_seeds) {
     config.faults = troupe::apps::testing::random_faults(seed, "kv", 3, 3, 500 * ms, 8 * s);
     auto outcome = run(*app, config);
     ASSERT_TRUE(outcome.passed()) << "seed " << seed << ": " << outcome.failures.begin()->first
-                                  << ": " << outcome.failures.begin()->second
-                                  << " (trace " << outcome.trace_path << ")";
+                                  << ": " << outcome.failures.begin()->second << " (trace "
+                                  << outcome.trace_path << ")";
     EXPECT_GT(outcome.ok(), 100) << "seed " << seed << " completed too little";
     ok += outcome.ok();
     info += outcome.phases["info"];
   }
   std::printf("kv correct mode, 50 seeds: %d ok, %d info operations\n", ok, info);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(kv, the_same_seed_gives_the_same_trace) {
+  auto app = make_kv("none");
+  auto config = base("kv-determinism", 11);
+  config.faults = troupe::apps::testing::random_faults(11, "kv", 3, 3, 500 * ms, 8 * s);
+  config.network.loss = 0.02;
+  config.keep_trace = true;
+  auto first = run(*app, config);
+  const std::string first_trace = read_file(first.trace_path);
+  auto second = run(*app, config);
+  EXPECT_FALSE(first_trace.empty());
+  EXPECT_TRUE(first_trace == read_file(second.trace_path)) << "traces differ for seed 11";
+  std::remove(first.trace_path.c_str());
 }
 
 TEST(kv, a_restarted_primary_recovers_acknowledged_writes) {
@@ -112,11 +135,14 @@ enum class schedule { none, random, isolate_then_kill, kills_only };
 
 std::vector<fault> faults_of(schedule kind, std::uint64_t seed) {
   switch (kind) {
-    case schedule::none: return {};
+    case schedule::none:
+      return {};
     case schedule::random:
       return troupe::apps::testing::random_faults(seed, "kv", 3, 3, 500 * ms, 8 * s);
-    case schedule::isolate_then_kill: return isolate_then_kill_primary(seed);
-    case schedule::kills_only: return kill_primary_repeatedly(seed);
+    case schedule::isolate_then_kill:
+      return isolate_then_kill_primary(seed);
+    case schedule::kills_only:
+      return kill_primary_repeatedly(seed);
   }
   return {};
 }

@@ -24,8 +24,7 @@ void kv_application::boot_server(actor_system& system, const node_context& node)
   config.primary_of = [](const std::string&) -> std::size_t { return 0; };
   config.machine = apply;
   config.bugs = bugs_;
-  auto spawned =
-      system.spawn_with<replication::replica>({replication::replica_name, {}}, config);
+  auto spawned = system.spawn_with<replication::replica>({replication::replica_name, {}}, config);
   TROUPE_ASSERT(spawned.ok());
 }
 

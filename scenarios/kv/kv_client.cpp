@@ -30,8 +30,8 @@ planned_operation kv_driver::plan(const operation_context& context) {
 
 void kv_driver::issue(actor_base& self, const planned_operation& operation,
                       std::chrono::nanoseconds timeout, std::function<void(completion)> done) {
-  replication::request message{client_, op_, operation.f, operation.key, std::nullopt,
-                               operation.expected};
+  replication::request message{client_,       op_,          operation.f,
+                               operation.key, std::nullopt, operation.expected};
   if (operation.f != "read") message.value = operation.argument;
   const bool anywhere = stale_reads_ && operation.f == "read";
   const std::string& target = servers_[anywhere ? target_draw_ % servers_.size() : 0];

@@ -16,10 +16,8 @@ std::string phase_of(const result<response>& answer) {
 }
 
 void ask_replica(actor_base& self, const std::string& pod, request operation,
-                 std::chrono::nanoseconds timeout,
-                 std::function<void(result<response>)> done) {
-  auto target =
-      self.system().remote_ref<protocol>(pod, std::string("/user/") + replica_name);
+                 std::chrono::nanoseconds timeout, std::function<void(result<response>)> done) {
+  auto target = self.system().remote_ref<protocol>(pod, std::string("/user/") + replica_name);
   self.ask<response>(target, std::move(operation), timeout, std::move(done));
 }
 

@@ -18,7 +18,6 @@ std::string phase_of(const result<response>& answer);
 
 /// Asks the replica on `pod` to perform `operation`; `done` runs in `self`'s turn.
 void ask_replica(actor_base& self, const std::string& pod, request operation,
-                 std::chrono::nanoseconds timeout,
-                 std::function<void(result<response>)> done);
+                 std::chrono::nanoseconds timeout, std::function<void(result<response>)> done);
 
 }  // namespace troupe::apps::replication

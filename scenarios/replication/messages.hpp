@@ -19,7 +19,9 @@ struct version {
   std::uint64_t epoch = 0;
   std::uint64_t counter = 0;
   template <class A>
-  void fields(A& a) { a(epoch, counter); }
+  void fields(A& a) {
+    a(epoch, counter);
+  }
   friend auto operator<=>(const version&, const version&) = default;
 };
 
@@ -28,7 +30,9 @@ struct entry {
   std::optional<std::int64_t> value;
   version at;
   template <class A>
-  void fields(A& a) { a(value, at); }
+  void fields(A& a) {
+    a(value, at);
+  }
 };
 
 /// A client operation. `f` is "read", "write", "cas" or "add"; `value` the written value
@@ -43,7 +47,9 @@ struct request {
   std::optional<std::int64_t> value;
   std::optional<std::int64_t> expected;
   template <class A>
-  void fields(A& a) { a(client, op, f, key, value, expected); }
+  void fields(A& a) {
+    a(client, op, f, key, value, expected);
+  }
 };
 
 /// How a request ended, from the replica's point of view.
@@ -58,7 +64,9 @@ struct response {
   status outcome = status::unavailable;
   std::optional<std::int64_t> value;
   template <class A>
-  void fields(A& a) { a(outcome, value); }
+  void fields(A& a) {
+    a(outcome, value);
+  }
 };
 
 /// Primary to replicas: store `state` for `key` if it is newer than yours, then acknowledge.
@@ -67,21 +75,27 @@ struct replicate {
   std::string key;
   entry state;
   template <class A>
-  void fields(A& a) { a(round, key, state); }
+  void fields(A& a) {
+    a(round, key, state);
+  }
 };
 
 /// Replica to primary: "I hold `key` at the round's version or newer".
 struct acknowledge {
   std::uint64_t round = 0;
   template <class A>
-  void fields(A& a) { a(round); }
+  void fields(A& a) {
+    a(round);
+  }
 };
 
 /// A recovering replica asks another for its whole state.
 struct fetch {
   std::uint64_t incarnation = 0;
   template <class A>
-  void fields(A& a) { a(incarnation); }
+  void fields(A& a) {
+    a(incarnation);
+  }
 };
 
 /// A replica that is not recovering sends its whole state (bounded by the key count).
@@ -89,7 +103,9 @@ struct snapshot {
   std::uint64_t incarnation = 0;  ///< the fetch's, so answers to an older fetch are ignored
   std::map<std::string, entry> entries;
   template <class A>
-  void fields(A& a) { a(incarnation, entries); }
+  void fields(A& a) {
+    a(incarnation, entries);
+  }
 };
 
 /// The replica's own periodic timer: retransmissions, round expiry, recovery requests.

@@ -2,8 +2,7 @@
 
 namespace troupe::apps::replication {
 
-std::optional<bug_switches> parse_bug_options(const nlohmann::json& options,
-                                              std::string& error) {
+std::optional<bug_switches> parse_bug_options(const nlohmann::json& options, std::string& error) {
   bug_switches bugs;
   if (options.is_null()) return bugs;
   if (!options.is_object()) {

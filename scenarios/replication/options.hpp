@@ -3,7 +3,6 @@
 // {"bug": "none" | "ack_before_majority" | "stale_reads"}.
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 

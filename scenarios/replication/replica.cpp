@@ -26,12 +26,18 @@ void replica::on_message(protocol& message) {
   std::visit(
       [this](auto& m) {
         using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, request>) on_request(m);
-        else if constexpr (std::is_same_v<T, replicate>) on_replicate(m);
-        else if constexpr (std::is_same_v<T, acknowledge>) on_acknowledge(m);
-        else if constexpr (std::is_same_v<T, fetch>) on_fetch(m);
-        else if constexpr (std::is_same_v<T, snapshot>) on_snapshot(m);
-        else on_tick();
+        if constexpr (std::is_same_v<T, request>)
+          on_request(m);
+        else if constexpr (std::is_same_v<T, replicate>)
+          on_replicate(m);
+        else if constexpr (std::is_same_v<T, acknowledge>)
+          on_acknowledge(m);
+        else if constexpr (std::is_same_v<T, fetch>)
+          on_fetch(m);
+        else if constexpr (std::is_same_v<T, snapshot>)
+          on_snapshot(m);
+        else
+          on_tick();
       },
       message);
 }
@@ -144,8 +150,8 @@ void replica::on_snapshot(const snapshot& answer) {
   if (fetched_from_.size() >= recovery_quorum(config_.servers.size())) {
     recovering_ = false;
     fetched_from_.clear();
-    log("info", "recovered from " + std::to_string(recovery_quorum(config_.servers.size())) +
-                    " replicas");
+    log("info",
+        "recovered from " + std::to_string(recovery_quorum(config_.servers.size())) + " replicas");
   }
 }
 

@@ -66,7 +66,9 @@ struct replica_config {
 inline constexpr const char* replica_name = "replica";
 
 /// Votes a round needs among `replicas`: a strict majority.
-constexpr std::size_t majority(std::size_t replicas) { return replicas / 2 + 1; }
+constexpr std::size_t majority(std::size_t replicas) {
+  return replicas / 2 + 1;
+}
 /// Other replicas a recovering one must hear from so that their states intersect every
 /// majority that does not need it: replicas - majority + 1.
 constexpr std::size_t recovery_quorum(std::size_t replicas) {

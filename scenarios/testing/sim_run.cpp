@@ -24,8 +24,8 @@ node_context context_of(const sim::pod_info& pod, const std::vector<std::string>
 
 run_outcome run(application& app, const run_config& config) {
   run_outcome outcome;
-  outcome.trace_path = "/tmp/troupe-apps-" + config.scenario + "-" +
-                       std::to_string(config.seed) + ".trace.jsonl";
+  outcome.trace_path =
+      "/tmp/troupe-apps-" + config.scenario + "-" + std::to_string(config.seed) + ".trace.jsonl";
   {
     sim::simulation_config sim_config;
     sim_config.seed = config.seed;
@@ -35,7 +35,8 @@ run_outcome run(application& app, const run_config& config) {
     sim::simulation simulation(sim_config);
     const auto servers = pod_names(config.server_deployment, config.servers);
     auto pods = servers;
-    for (const auto& client : pod_names(config.client_deployment, config.client_pods)) pods.push_back(client);
+    for (const auto& client : pod_names(config.client_deployment, config.client_pods))
+      pods.push_back(client);
     simulation.trace()
         .header()
         .field("seed", config.seed)
@@ -49,11 +50,11 @@ run_outcome run(application& app, const run_config& config) {
                                 app.boot_server(system, context_of(pod, servers));
                               });
     const workload load = config.load;
-    simulation.add_deployment(config.client_deployment, config.client_pods,
-                              [&app, servers, load](actor_system& system,
-                                                    const sim::pod_info& pod) {
-                                app.boot_client(system, context_of(pod, servers), load);
-                              });
+    simulation.add_deployment(
+        config.client_deployment, config.client_pods,
+        [&app, servers, load](actor_system& system, const sim::pod_info& pod) {
+          app.boot_client(system, context_of(pod, servers), load);
+        });
     if (auto problem = simulation.validate(config.faults)) {
       outcome.failures["faults"] = *problem;
       return outcome;
@@ -89,8 +90,10 @@ std::vector<sim::fault> random_faults(std::uint64_t seed, const std::string& dep
   std::vector<sim::fault> schedule;
   const std::int64_t slot = (to_ns - from_ns) / std::max(count, 1);
   for (int i = 0; i < count; ++i) {
-    const std::int64_t start = from_ns + i * slot + static_cast<std::int64_t>(random.next() % (slot / 4 + 1));
-    const std::int64_t end = start + slot / 4 + static_cast<std::int64_t>(random.next() % (slot / 2 + 1));
+    const std::int64_t start =
+        from_ns + i * slot + static_cast<std::int64_t>(random.next() % (slot / 4 + 1));
+    const std::int64_t end =
+        start + slot / 4 + static_cast<std::int64_t>(random.next() % (slot / 2 + 1));
     const std::string pod =
         deployment + "-" + std::to_string(random.next() % static_cast<std::uint64_t>(servers));
     sim::fault begin, finish;
@@ -106,7 +109,8 @@ std::vector<sim::fault> random_faults(std::uint64_t seed, const std::string& dep
         }
         rest.push_back("client-0");
         // Half of the partitions keep the client with the lone pod.
-        if (random.next() % 2 == 0) begin.groups = {{pod}, rest};
+        if (random.next() % 2 == 0)
+          begin.groups = {{pod}, rest};
         else {
           rest.pop_back();
           begin.groups = {{pod, "client-0"}, rest};

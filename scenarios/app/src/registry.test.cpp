@@ -8,8 +8,7 @@
 namespace {
 
 TEST(registry, knows_every_application) {
-  EXPECT_EQ(troupe::apps::application_names(),
-            (std::vector<std::string>{"counter", "iot", "kv"}));
+  EXPECT_EQ(troupe::apps::application_names(), (std::vector<std::string>{"counter", "iot", "kv"}));
   for (const auto& name : troupe::apps::application_names()) {
     std::string error;
     auto app = troupe::apps::make_application(name, nlohmann::json::object(), error);
@@ -20,8 +19,7 @@ TEST(registry, knows_every_application) {
 
 TEST(registry, counter_brings_its_own_model) {
   std::string error;
-  EXPECT_NE(troupe::apps::make_application("counter", {}, error)->linearizability_model(),
-            nullptr);
+  EXPECT_NE(troupe::apps::make_application("counter", {}, error)->linearizability_model(), nullptr);
   EXPECT_EQ(troupe::apps::make_application("kv", {}, error)->linearizability_model(), nullptr);
 }
 
@@ -42,8 +40,7 @@ TEST(registry, bad_options_name_the_option) {
   error.clear();
   EXPECT_EQ(troupe::apps::make_application("kv", nlohmann::json::array(), error), nullptr);
   EXPECT_NE(error.find("options"), std::string::npos) << error;
-  EXPECT_NE(troupe::apps::make_application("kv", {{"bug", "ack_before_majority"}}, error),
-            nullptr);
+  EXPECT_NE(troupe::apps::make_application("kv", {{"bug", "ack_before_majority"}}, error), nullptr);
   error.clear();
   EXPECT_EQ(troupe::apps::make_application("iot", {{"durable", "yes"}}, error), nullptr);
   EXPECT_NE(error.find("options.durable"), std::string::npos) << error;
