@@ -1,0 +1,172 @@
+#pragma once
+/// Cluster membership: one `cluster_actor` per node, registered as "cluster"
+/// (path /user/cluster). It joins through seed nodes, gossips the membership state, runs the
+/// phi-accrual failure detector on heartbeats, applies the leader's actions (joining -> up,
+/// leaving -> exiting -> removed, down -> removed), runs the split-brain resolver, writes
+/// every change of its view to the trace as `member` events and tells local subscribers.
+/// See docs/cluster.md.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "troupe/cluster/membership.hpp"
+#include "troupe/cluster/phi_detector.hpp"
+#include "troupe/cluster/split_brain_resolver.hpp"
+#include "troupe/runtime.hpp"
+
+namespace troupe::cluster {
+
+/// Configuration of a node's membership. Times in nanoseconds of the platform clock.
+struct cluster_settings {
+  std::vector<std::string> seed_nodes;  ///< node names; the first may form a new cluster
+  phi_settings failure_detector;        ///< heartbeats go out every heartbeat_interval_ns
+  downing_settings downing;
+  std::int64_t gossip_interval_ns = 200'000'000;  ///< the tick: gossip, leader, resolver
+  std::size_t gossip_fanout = 3;                  ///< peers gossiped to per tick
+  /// The first seed forms a new cluster when, for this long, no seed welcomed it and a
+  /// majority of the seed nodes (itself included) answered that they are not members.
+  std::int64_t seed_timeout_ns = 1'000'000'000;
+  /// After downing itself a node waits this long, then joins again as a new member.
+  std::int64_t rejoin_delay_ns = 1'000'000'000;
+  std::size_t members_max = 1024;      ///< joins beyond this many members are refused
+  std::size_t subscribers_max = 1024;  ///< subscriptions beyond this are refused
+};
+
+// -- messages between cluster actors (wire types) ------------------------------------------
+
+/// A node asks to join (sent to the seeds until one welcomes it with gossip).
+struct join_request {
+  std::string node;
+  std::uint64_t uid = 0;
+  template <class A>
+  void fields(A& a) { a(node, uid); }
+};
+/// The answer of a node that is not a member of any cluster to a join request.
+struct not_a_member {
+  std::string node;
+  template <class A>
+  void fields(A& a) { a(node); }
+};
+/// The sender's full membership state.
+struct gossip {
+  std::string from_node;
+  std::uint64_t from_uid = 0;
+  membership_state state;
+  template <class A>
+  void fields(A& a) { a(from_node, from_uid, state); }
+};
+/// "I am alive", sent to every member each heartbeat interval.
+struct heartbeat {
+  std::string node;
+  std::uint64_t uid = 0;
+  template <class A>
+  void fields(A& a) { a(node, uid); }
+};
+/// Sent by a node that stops gracefully: the member leaves.
+struct leave_notice {
+  std::string node;
+  std::uint64_t uid = 0;
+  template <class A>
+  void fields(A& a) { a(node, uid); }
+};
+
+// -- local messages ----------------------------------------------------------------------
+
+/// A change of a member as this node sees it, told to subscribers. `status` is a trace
+/// status (`up`, `unreachable`, `down` ...). When `node` is this node and `status` is
+/// `down`, this node has been downed: applications must stop serving.
+struct member_event {
+  std::string node;
+  std::uint64_t uid = 0;
+  std::string status;
+};
+/// Subscribes a local actor (accepting `member_event`) to membership changes; it first gets
+/// the current view as events.
+struct subscribe {
+  any_ref subscriber;
+};
+struct unsubscribe {
+  any_ref subscriber;
+};
+/// The periodic tick (a timer): gossip, leader actions, resolver.
+struct cluster_tick {};
+/// The heartbeat timer.
+struct heartbeat_tick {};
+/// Asks for a snapshot of the state (answered with `membership_state`). For tests.
+struct get_state {};
+
+using cluster_protocol = std::variant<join_request, not_a_member, gossip, heartbeat,
+                                      leave_notice, subscribe, unsubscribe, cluster_tick,
+                                      heartbeat_tick, get_state>;
+
+/// The registered name and path of the cluster actor on every node.
+inline constexpr const char* cluster_actor_name = "cluster";
+inline constexpr const char* cluster_actor_path = "/user/cluster";
+
+/// The membership of one node. Spawn it once per actor system with `start_cluster`.
+class cluster_actor final : public actor<cluster_protocol> {
+ public:
+  cluster_actor(cluster_settings settings);
+  void pre_start() override;
+  void post_stop() override;
+  void on_message(cluster_protocol& message) override;
+
+ private:
+  void on_tick();
+  void on_join(const join_request& request);
+  void on_gossip(const gossip& message);
+  void on_heartbeat(const heartbeat& message);
+  void on_leave(const leave_notice& message);
+  void on_subscribe(const subscribe& message);
+
+  void try_to_join();
+  void become_member(membership_state state);
+  void send_heartbeats();
+  void update_reachability();
+  void leader_actions();
+  void resolve_split_brain();
+  void down_self(std::string_view reason);
+  void gossip_to_peers();
+  void send_gossip(const std::string& node);
+  void sync_detectors();
+  void publish();
+  void record_member(const std::string& node, std::string_view status);
+  void notify(const std::string& node, std::uint64_t uid, std::string_view status);
+  bool is_leader() const;
+  std::vector<std::string> peer_nodes() const;
+
+  cluster_settings settings_;
+  member_key self_;
+  bool member_ = false;
+  std::int64_t join_started_ns_ = 0;
+  std::int64_t rejoin_at_ns_ = 0;
+  std::map<std::string, std::int64_t> not_member_answers_;  ///< seed -> time of the answer
+  membership_state state_;
+  std::map<member_key, phi_detector> detectors_;
+  std::vector<member_key> locally_unreachable_;  ///< this node's detector verdicts, sorted
+  /// What the trace shows of this node's view: node -> (status, reachable).
+  std::map<std::string, std::pair<std::string, bool>> published_;
+  std::vector<any_ref> subscribers_;
+  std::vector<member_key> last_unreachable_;
+  std::vector<member_key> last_up_;
+  std::int64_t unreachable_changed_ns_ = 0;
+};
+
+/// Spawns the cluster actor of `system` under the name "cluster".
+[[nodiscard]] result<actor_ref<cluster_protocol>> start_cluster(actor_system& system,
+                                                                cluster_settings settings);
+
+}  // namespace troupe::cluster
+
+TROUPE_MESSAGE(troupe::cluster::join_request, "cluster.join");
+TROUPE_MESSAGE(troupe::cluster::not_a_member, "cluster.not_a_member");
+TROUPE_MESSAGE(troupe::cluster::gossip, "cluster.gossip");
+TROUPE_MESSAGE(troupe::cluster::heartbeat, "cluster.heartbeat");
+TROUPE_MESSAGE(troupe::cluster::leave_notice, "cluster.leave");
+TROUPE_MESSAGE(troupe::cluster::member_event, "cluster.member_event");
+TROUPE_MESSAGE(troupe::cluster::cluster_tick, "cluster.tick");
+TROUPE_MESSAGE(troupe::cluster::heartbeat_tick, "cluster.heartbeat_tick");

@@ -1,0 +1,397 @@
+#include "troupe/cluster/cluster.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace troupe::cluster {
+
+namespace {
+
+/// Node names and statuses are written into JSON; escape what JSON requires.
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;  // control characters are dropped
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string json_names(const std::vector<member_key>& keys) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    out += (i ? "," : "") + json_string(keys[i].first);
+  return out + "]";
+}
+
+}  // namespace
+
+cluster_actor::cluster_actor(cluster_settings settings) : settings_(std::move(settings)) {
+  TROUPE_ASSERT(settings_.gossip_interval_ns > 0);
+  TROUPE_ASSERT(settings_.failure_detector.heartbeat_interval_ns > 0);
+  TROUPE_ASSERT(settings_.downing.stable_after_ns >= 0);
+}
+
+void cluster_actor::pre_start() {
+  self_ = member_key(system().node_name(), random_u64() | 1);
+  join_started_ns_ = now_ns();
+  start_periodic_timer("tick", cluster_tick{},
+                       std::chrono::nanoseconds(settings_.gossip_interval_ns));
+  start_periodic_timer("heartbeat", heartbeat_tick{},
+                       std::chrono::nanoseconds(settings_.failure_detector.heartbeat_interval_ns));
+  try_to_join();
+}
+
+void cluster_actor::post_stop() {
+  // A graceful stop: tell the others, so that the leader removes this member at once
+  // instead of waiting for the failure detector and the resolver.
+  if (!member_) return;
+  for (const auto& node : peer_nodes())
+    system().remote_ref<cluster_protocol>(node, cluster_actor_path)
+        .tell(leave_notice{self_.first, self_.second});
+}
+
+void cluster_actor::on_message(cluster_protocol& message) {
+  if (std::holds_alternative<cluster_tick>(message)) return on_tick();
+  if (std::holds_alternative<heartbeat_tick>(message)) return send_heartbeats();
+  if (auto* beat = std::get_if<heartbeat>(&message)) return on_heartbeat(*beat);
+  if (auto* g = std::get_if<gossip>(&message)) return on_gossip(*g);
+  if (auto* join = std::get_if<join_request>(&message)) return on_join(*join);
+  if (auto* answer = std::get_if<not_a_member>(&message)) {
+    not_member_answers_[answer->node] = now_ns();
+    return;
+  }
+  if (auto* leave = std::get_if<leave_notice>(&message)) return on_leave(*leave);
+  if (auto* s = std::get_if<subscribe>(&message)) return on_subscribe(*s);
+  if (auto* u = std::get_if<unsubscribe>(&message)) {
+    std::erase(subscribers_, u->subscriber);
+    return;
+  }
+  if (std::holds_alternative<get_state>(message)) reply(state_);
+}
+
+// -- joining -------------------------------------------------------------------------------
+
+void cluster_actor::try_to_join() {
+  const std::int64_t now = now_ns();
+  if (now < rejoin_at_ns_) return;
+  const auto& seeds = settings_.seed_nodes;
+  for (const auto& seed : seeds)
+    if (seed != self_.first)
+      system().remote_ref<cluster_protocol>(seed, cluster_actor_path)
+          .tell(join_request{self_.first, self_.second});
+  const bool first_seed = seeds.empty() || seeds.front() == self_.first;
+  if (!first_seed || now - join_started_ns_ < settings_.seed_timeout_ns) return;
+  // Only the first seed may form a new cluster, and only when a majority of the seeds says
+  // it is in none: a first seed cut off from a running cluster must not start a second one.
+  std::size_t not_members = 1;
+  for (const auto& [seed, at] : not_member_answers_)
+    if (seed != self_.first && now - at <= 2 * settings_.seed_timeout_ns) ++not_members;
+  if (!seeds.empty() && not_members * 2 <= seeds.size()) return;
+  membership_state fresh;
+  fresh.members[self_] = member_info{member_status::up, 1};
+  become_member(std::move(fresh));
+}
+
+void cluster_actor::become_member(membership_state state) {
+  member_ = true;
+  state_ = std::move(state);
+  not_member_answers_.clear();
+  sync_detectors();
+  publish();
+}
+
+void cluster_actor::on_join(const join_request& request) {
+  if (!member_) {
+    system().remote_ref<cluster_protocol>(request.node, cluster_actor_path)
+        .tell(not_a_member{self_.first});
+    return;
+  }
+  const member_key key(request.node, request.uid);
+  if (state_.is_tombstoned(key)) return;
+  if (!state_.members.contains(key)) {
+    if (state_.members.size() >= settings_.members_max) return;
+    // A node joins with a new uid only as a new process: its earlier incarnations are gone.
+    std::vector<member_key> earlier;
+    for (const auto& [other, info] : state_.members)
+      if (other.first == key.first) earlier.push_back(other);
+    for (const auto& other : earlier) state_.remove(other);
+    state_.members[key] = member_info{member_status::joining, 0};
+    sync_detectors();
+    publish();
+  }
+  send_gossip(request.node);
+}
+
+void cluster_actor::on_leave(const leave_notice& notice) {
+  if (!member_) return;
+  auto at = state_.members.find(member_key(notice.node, notice.uid));
+  if (at == state_.members.end() || at->second.status >= member_status::leaving) return;
+  at->second.status = member_status::leaving;
+  publish();
+}
+
+// -- gossip and heartbeats -----------------------------------------------------------------
+
+void cluster_actor::on_gossip(const gossip& message) {
+  if (!member_) {
+    // The welcome: a member added this node and sent its state.
+    if (message.state.members.contains(self_) && !message.state.is_tombstoned(self_) &&
+        now_ns() >= rejoin_at_ns_)
+      become_member(message.state);
+    return;
+  }
+  const member_key sender(message.from_node, message.from_uid);
+  if (state_.is_tombstoned(sender)) {
+    send_gossip(message.from_node);  // a removed member: let it learn that it was removed
+    return;
+  }
+  membership_state merged = merge(state_, message.state);
+  if (merged == state_) return;
+  state_ = std::move(merged);
+  auto me = state_.members.find(self_);
+  if (me == state_.members.end() || me->second.status == member_status::down) {
+    down_self("downed by the cluster");
+    return;
+  }
+  sync_detectors();
+  publish();
+}
+
+void cluster_actor::on_heartbeat(const heartbeat& message) {
+  if (!member_) return;
+  const member_key key(message.node, message.uid);
+  if (state_.is_tombstoned(key)) {
+    send_gossip(message.node);
+    return;
+  }
+  auto detector = detectors_.find(key);
+  if (detector != detectors_.end()) detector->second.heartbeat(now_ns());
+}
+
+void cluster_actor::send_heartbeats() {
+  if (!member_) return;
+  for (const auto& node : peer_nodes())
+    system().remote_ref<cluster_protocol>(node, cluster_actor_path)
+        .tell(heartbeat{self_.first, self_.second});
+}
+
+void cluster_actor::send_gossip(const std::string& node) {
+  system().remote_ref<cluster_protocol>(node, cluster_actor_path)
+      .tell(gossip{self_.first, self_.second, state_});
+}
+
+void cluster_actor::gossip_to_peers() {
+  std::vector<std::string> peers = peer_nodes();
+  // A partial Fisher-Yates shuffle with the platform's generator: fanout distinct peers.
+  const std::size_t count = std::min(peers.size(), settings_.gossip_fanout);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t pick = i + static_cast<std::size_t>(random_u64() % (peers.size() - i));
+    std::swap(peers[i], peers[pick]);
+    send_gossip(peers[i]);
+  }
+}
+
+std::vector<std::string> cluster_actor::peer_nodes() const {
+  std::set<std::string> nodes;
+  for (const auto& [key, info] : state_.members)
+    if (key.first != self_.first && info.status < member_status::down) nodes.insert(key.first);
+  return {nodes.begin(), nodes.end()};
+}
+
+// -- failure detection ---------------------------------------------------------------------
+
+void cluster_actor::sync_detectors() {
+  for (auto it = detectors_.begin(); it != detectors_.end();) {
+    auto member = state_.members.find(it->first);
+    const bool watched = member != state_.members.end() && member->second.status < member_status::down;
+    it = watched ? std::next(it) : detectors_.erase(it);
+  }
+  for (const auto& [key, info] : state_.members)
+    if (key != self_ && info.status < member_status::down && !detectors_.contains(key))
+      detectors_.emplace(key, phi_detector(settings_.failure_detector, now_ns()));
+}
+
+void cluster_actor::update_reachability() {
+  std::vector<member_key> unreachable;
+  for (const auto& [key, detector] : detectors_)
+    if (!detector.available(now_ns())) unreachable.push_back(key);
+  auto& record = state_.reachability[self_];
+  if (record.version != 0 && unreachable == locally_unreachable_) return;
+  locally_unreachable_ = unreachable;
+  record.unreachable = std::move(unreachable);
+  ++record.version;
+}
+
+// -- leader and downing --------------------------------------------------------------------
+
+bool cluster_actor::is_leader() const {
+  std::optional<member_key> leader, joining_leader;
+  for (const auto& [key, info] : state_.members) {
+    if (info.status >= member_status::exiting || state_.is_unreachable(key)) continue;
+    if (info.status == member_status::joining) {
+      if (!joining_leader) joining_leader = key;
+    } else if (!leader) {
+      leader = key;
+    }
+  }
+  return (leader ? leader : joining_leader) == self_;
+}
+
+void cluster_actor::leader_actions() {
+  if (!is_leader()) return;
+  bool blocked = false;  // a joining or up member unreachable: no one is moved up
+  for (const auto& [key, info] : state_.members)
+    if (info.status <= member_status::up && state_.is_unreachable(key)) blocked = true;
+  std::vector<member_key> to_remove;
+  std::uint64_t next_up = state_.max_up_number() + 1;
+  for (auto& [key, info] : state_.members) {
+    switch (info.status) {
+      case member_status::joining:
+        if (!blocked) info = member_info{member_status::up, next_up++};
+        break;
+      case member_status::leaving: info.status = member_status::exiting; break;
+      case member_status::exiting:
+      case member_status::down: to_remove.push_back(key); break;
+      default: break;
+    }
+  }
+  for (const auto& key : to_remove) state_.remove(key);
+  sync_detectors();
+}
+
+void cluster_actor::resolve_split_brain() {
+  if (settings_.downing.strategy == downing_strategy::none) return;
+  auto me = state_.members.find(self_);
+  if (me == state_.members.end() || me->second.status != member_status::up) return;
+  std::vector<member_key> unreachable, up;
+  for (const auto& [key, info] : state_.members) {
+    if (key == self_ || info.status > member_status::up) continue;
+    if (state_.is_unreachable(key)) unreachable.push_back(key);
+    if (info.status == member_status::up) up.push_back(key);
+  }
+  const std::int64_t now = now_ns();
+  if (unreachable != last_unreachable_ || up != last_up_) {
+    last_unreachable_ = unreachable;
+    last_up_ = up;
+    unreachable_changed_ns_ = now;
+  }
+  if (unreachable.empty() || now - unreachable_changed_ns_ < settings_.downing.stable_after_ns)
+    return;
+  const downing_decision decision = decide(settings_.downing, state_, self_, unreachable);
+  record("sbr", std::string("\"decision\":") +
+                    (decision.action == downing_action::keep ? "\"keep\"" : "\"down_self\"") +
+                    ",\"kept\":" + json_names(decision.kept) +
+                    ",\"downed\":" + json_names(decision.downed));
+  if (decision.action == downing_action::down_self) {
+    down_self("split brain resolver");
+    return;
+  }
+  for (const auto& key : decision.downed) {
+    auto at = state_.members.find(key);
+    if (at != state_.members.end() && at->second.status < member_status::down)
+      at->second.status = member_status::down;
+  }
+  sync_detectors();
+}
+
+void cluster_actor::down_self(std::string_view reason) {
+  log("info", std::string("cluster: this member is down (") + std::string(reason) + ")");
+  for (auto& [node, view] : published_) {
+    const std::string status = node == self_.first ? "down" : "removed";
+    if (view.first == status) continue;
+    view.first = status;
+    record_member(node, status);
+    notify(node, 0, status);
+  }
+  if (!published_.contains(self_.first)) {
+    published_[self_.first] = {"down", true};
+    record_member(self_.first, "down");
+    notify(self_.first, self_.second, "down");
+  }
+  // Join again as a new member once the rest of the cluster has had time to remove this one.
+  member_ = false;
+  state_ = membership_state{};
+  detectors_.clear();
+  locally_unreachable_.clear();
+  last_unreachable_.clear();
+  last_up_.clear();
+  not_member_answers_.clear();
+  self_.second = random_u64() | 1;
+  rejoin_at_ns_ = now_ns() + settings_.rejoin_delay_ns;
+  join_started_ns_ = rejoin_at_ns_;
+}
+
+// -- the tick ------------------------------------------------------------------------------
+
+void cluster_actor::on_tick() {
+  if (!member_) {
+    try_to_join();
+    return;
+  }
+  update_reachability();
+  leader_actions();
+  resolve_split_brain();
+  if (!member_) return;  // downed itself
+  gossip_to_peers();
+  publish();
+}
+
+// -- what the trace and subscribers see ----------------------------------------------------
+
+void cluster_actor::publish() {
+  if (!member_) return;
+  std::map<std::string, std::pair<std::string, bool>> view;
+  for (const auto& [key, info] : state_.members) {
+    if (view.contains(key.first)) continue;
+    const member_key current = *state_.current_member(key.first);
+    view[key.first] = {std::string(to_string(state_.members.at(current).status)),
+                       !state_.is_unreachable(current)};
+  }
+  for (auto& [node, shown] : published_)
+    if (!view.contains(node)) view[node] = {"removed", shown.second};
+  for (const auto& [node, now] : view) {
+    auto before = published_.find(node);
+    const bool known = before != published_.end();
+    const auto uid = state_.current_member(node).value_or(member_key(node, 0)).second;
+    if (!known || before->second.first != now.first) {
+      if (!known && now.first == "removed") continue;
+      record_member(node, now.first);
+      notify(node, uid, now.first);
+    }
+    if ((known && before->second.second != now.second) || (!known && !now.second)) {
+      record_member(node, now.second ? "reachable" : "unreachable");
+      notify(node, uid, now.second ? "reachable" : "unreachable");
+    }
+    published_[node] = now;
+  }
+}
+
+void cluster_actor::record_member(const std::string& node, std::string_view status) {
+  record("member", "\"member\":" + json_string(node) + ",\"status\":" + json_string(status));
+}
+
+void cluster_actor::notify(const std::string& node, std::uint64_t uid, std::string_view status) {
+  for (const auto& subscriber : subscribers_)
+    subscriber.tell_any(member_event{node, uid, std::string(status)});
+}
+
+void cluster_actor::on_subscribe(const subscribe& message) {
+  if (!message.subscriber || subscribers_.size() >= settings_.subscribers_max) return;
+  if (std::find(subscribers_.begin(), subscribers_.end(), message.subscriber) != subscribers_.end())
+    return;
+  subscribers_.push_back(message.subscriber);
+  for (const auto& [node, view] : published_) {
+    message.subscriber.tell_any(member_event{node, 0, view.first});
+    if (!view.second) message.subscriber.tell_any(member_event{node, 0, "unreachable"});
+  }
+}
+
+result<actor_ref<cluster_protocol>> start_cluster(actor_system& system,
+                                                  cluster_settings settings) {
+  return system.spawn_with<cluster_actor>(spawn_options{cluster_actor_name, {}},
+                                          std::move(settings));
+}
+
+}  // namespace troupe::cluster
