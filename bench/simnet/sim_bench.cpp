@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +51,14 @@ struct options {
 
 double seconds_since(clock_type::time_point from) {
   return std::chrono::duration<double>(clock_type::now() - from).count();
+}
+
+/// CPU time of this process in seconds. On a shared machine wall time also counts the time
+/// other processes had the core; both are printed.
+double cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
 /// VmRSS of this process in KiB, or -1.
@@ -95,20 +104,24 @@ void run_deliveries(const options& o) {
   const std::int64_t virtual_0 = sim.now_ns();
   const std::uint64_t target = handled_0 + static_cast<std::uint64_t>(measured);
   const auto t0 = clock_type::now();
+  const double cpu_0 = cpu_seconds();
   sim.run_until([&] { return seen.handled >= target; }, INT64_MAX);
   sim.trace().flush();
   const double s = seconds_since(t0);
+  const double cpu = cpu_seconds() - cpu_0;
   const double delivered = static_cast<double>(seen.handled - handled_0);
   const double trace_bytes = static_cast<double>(sim.trace().bytes() - trace_bytes_0);
   std::printf(
       "{\"bench\":\"simnet\",\"workload\":\"deliveries\",\"trace\":\"%s\",\"pods\":%d,"
       "\"actors_per_pod\":%d,\"window\":%d,\"peers\":%d,\"deliveries\":%.0f,"
       "\"network_deliveries\":%llu,\"events\":%llu,\"seconds\":%.6f,"
-      "\"deliveries_per_s\":%.0f,\"simulated_s\":%.6f,\"trace_bytes_per_delivery\":%.1f,"
+      "\"deliveries_per_s\":%.0f,\"cpu_seconds\":%.6f,\"deliveries_per_cpu_s\":%.0f,"
+      "\"simulated_s\":%.6f,\"trace_bytes_per_delivery\":%.1f,"
       "\"trace_hash\":\"%s\",\"goal_deliveries_per_s\":%.0f,\"met\":%s}\n",
       o.trace_path.empty() ? "off" : "file", pods, o.actors_per_pod, o.window, o.peers,
       delivered, static_cast<unsigned long long>(sim.stats().deliveries - stats_0.deliveries),
       static_cast<unsigned long long>(sim.stats().events - stats_0.events), s, delivered / s,
+      cpu, delivered / cpu,
       static_cast<double>(sim.now_ns() - virtual_0) / 1e9, trace_bytes / delivered,
       troupe::sim::hash_hex(sim.trace().hash()).c_str(), deliveries_goal_per_s,
       delivered / s >= deliveries_goal_per_s ? "true" : "false");
@@ -148,6 +161,7 @@ void run_compression(const options& o) {
   app.window = 0;
   app.tick_ns = o.tick_ms * 1'000'000;
   const auto t0 = clock_type::now();
+  const double cpu_0 = cpu_seconds();
   troupe::sim::simulation sim(sim_config(o, "bench-compression"));
   sim.add_deployment("sim", pods, sim_bench::boot(app, &seen));
   const auto faults = scenario_faults(pods, length_ns);
@@ -159,14 +173,17 @@ void run_compression(const options& o) {
   sim.run_until(length_ns);
   sim.trace().flush();
   const double s = seconds_since(t0);
+  const double cpu = cpu_seconds() - cpu_0;
   const double simulated_s = static_cast<double>(length_ns) / 1e9;
   std::printf(
       "{\"bench\":\"simnet\",\"workload\":\"compression\",\"trace\":\"%s\",\"pods\":%d,"
       "\"actors_per_pod\":%d,\"tick_ms\":%lld,\"faults\":%llu,\"simulated_s\":%.0f,"
-      "\"seconds\":%.6f,\"compression\":%.1f,\"deliveries\":%llu,\"network_drops\":%llu,"
+      "\"seconds\":%.6f,\"compression\":%.1f,\"cpu_seconds\":%.6f,\"cpu_compression\":%.1f,"
+      "\"deliveries\":%llu,\"network_drops\":%llu,"
       "\"events\":%llu,\"trace_hash\":\"%s\",\"goal_compression\":%.0f,\"met\":%s}\n",
       o.trace_path.empty() ? "off" : "file", pods, o.actors_per_pod, o.tick_ms,
       static_cast<unsigned long long>(sim.stats().faults), simulated_s, s, simulated_s / s,
+      cpu, simulated_s / cpu,
       static_cast<unsigned long long>(seen.handled),
       static_cast<unsigned long long>(sim.stats().network_drops),
       static_cast<unsigned long long>(sim.stats().events),

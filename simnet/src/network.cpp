@@ -26,6 +26,7 @@ void network::set_link(const std::string& a, const std::string& b, link_conditio
 }
 
 const link_conditions& network::link(const std::string& a, const std::string& b) const {
+  if (links_.empty()) return defaults_;  // the common case: no per-link override
   auto found = links_.find({a, b});
   return found != links_.end() ? found->second : defaults_;
 }

@@ -51,12 +51,12 @@ void sim_platform::run_teardown() {
 
 send_result sim_transport::send_user(std::string_view node, wire::user_envelope&& message) {
   if (!connected_) return send_result::queued;  // a dead process's writes go nowhere
-  return sim_.transmit(index_, std::string(node), false, wire::encode_envelope(message), &message);
+  return sim_.transmit(index_, node, false, wire::encode_envelope(message), &message);
 }
 
 send_result sim_transport::send_system(std::string_view node, wire::system_envelope&& message) {
   if (!connected_) return send_result::queued;
-  return sim_.transmit(index_, std::string(node), true, wire::encode_envelope(message), nullptr);
+  return sim_.transmit(index_, node, true, wire::encode_envelope(message), nullptr);
 }
 
 // -- trace sink ----------------------------------------------------------------------------

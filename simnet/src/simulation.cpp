@@ -128,34 +128,29 @@ void simulation::at(std::int64_t time_ns, std::function<void()> action) {
 
 // -- network -------------------------------------------------------------------------------
 
-std::optional<std::uint32_t> simulation::find_pod(const std::string& name) const {
-  for (std::uint32_t i = 0; i < pods_.size(); ++i)
-    if (pods_[i]->name() == name) return i;
-  return std::nullopt;
+std::optional<std::uint32_t> simulation::find_pod(std::string_view name) const {
+  auto found = pod_index_.find(name);
+  if (found == pod_index_.end()) return std::nullopt;
+  return found->second;
 }
 
-send_result simulation::transmit(std::uint32_t from, const std::string& to, bool system,
+send_result simulation::transmit(std::uint32_t from, std::string_view to, bool system,
                                  std::vector<std::byte> bytes, const wire::user_envelope* meta) {
   auto target = find_pod(to);
   if (!target) return send_result::unreachable;
   in_flight message{from, *target, pods_[*target]->info_.incarnation, system, now_ns_,
                     std::move(bytes)};
-  if (meta != nullptr) {
-    message.message_id = meta->message_id;
-    message.from_path = meta->sender_path;
-    message.to_path = meta->receiver_path;
-    message.type = meta->type_name;
-  }
   const std::string& from_name = pods_[from]->name();
+  const std::string& to_name = pods_[*target]->name();
   if (!pods_[*target]->live()) {
     trace_drop(message, "dead_pod");
     return send_result::queued;
   }
-  if (network_.cut(from_name, to)) {
+  if (network_.cut(from_name, to_name)) {
     trace_drop(message, "partition");
     return send_result::queued;
   }
-  const link_conditions& link = network_.link(from_name, to);
+  const link_conditions& link = network_.link(from_name, to_name);
   if (link.loss > 0 && random_.chance(link.loss)) {
     trace_drop(message, "loss");
     return send_result::queued;
@@ -168,7 +163,7 @@ send_result simulation::transmit(std::uint32_t from, const std::string& to, bool
                  link.bandwidth_bytes_per_s;
     }
     if (!link.reorder) {
-      std::int64_t& last = network_.last_arrival(from_name, to);
+      std::int64_t& last = network_.last_arrival(from, *target);
       arrival = std::max(arrival, last);
       last = arrival;
     }
@@ -189,12 +184,17 @@ send_result simulation::transmit(std::uint32_t from, const std::string& to, bool
 void simulation::trace_drop(const in_flight& message, const char* reason) {
   ++stats_.network_drops;
   if (message.system) return;  // death-watch notices are not traced as messages
+  // The message's identity is read back from its bytes: drops are rare, so messages in
+  // flight carry no copies of their paths and type name.
+  wire::user_envelope decoded;
+  const auto error = wire::decode_envelope(message.bytes, decoded);
+  TROUPE_ASSERT_MSG(error == wire::envelope_error::none, "the simulator's own envelope failed to decode");
   trace_.event(now_ns_, "drop", pods_[message.to]->name())
-      .field("id", message.message_id)
+      .field("id", decoded.message_id)
       .field("from_pod", pods_[message.from]->name())
-      .field("from", message.from_path)
-      .field("to", message.to_path)
-      .field("type", message.type)
+      .field("from", decoded.sender_path)
+      .field("to", decoded.receiver_path)
+      .field("type", decoded.type_name)
       .field("reason", reason)
       .field("sent_t", message.sent_ns)
       .end();
@@ -305,6 +305,7 @@ void simulation::scale(const std::string& deployment, int replicas) {
     if (!existing) {
       pods_.push_back(std::make_unique<pod>(name, deployment, ordinal));
       existing = static_cast<std::uint32_t>(pods_.size() - 1);
+      pod_index_.emplace(name, *existing);
     }
     if (!pods_[*existing]->system_) start_pod(*existing);
   }

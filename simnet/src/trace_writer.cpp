@@ -1,7 +1,9 @@
 #include "troupe/simnet/trace_writer.hpp"
 
+#include <charconv>
 #include <cinttypes>
 #include <cmath>
+#include <cstring>
 
 namespace troupe::sim {
 
@@ -14,7 +16,8 @@ trace_writer::trace_writer(const std::string& path, bool capture) : capture_(cap
     file_ = std::fopen(path.c_str(), "wb");
     ok_ = file_ != nullptr;
   }
-  buffer_.reserve(flush_threshold + 4096);
+  if (file_ != nullptr) buffer_.reserve(flush_threshold + 4096);
+  line_.reserve(1024);
 }
 
 trace_writer::~trace_writer() {
@@ -30,46 +33,74 @@ void trace_writer::flush() {
   buffer_.clear();
 }
 
-void trace_writer::append(std::string_view text) {
-  for (char c : text) {
-    hash_ ^= static_cast<unsigned char>(c);
-    hash_ *= 0x100000001b3ULL;
+void trace_writer::finish_line() {
+  // The line is hashed, counted, kept and buffered as a whole: one tight loop per line
+  // instead of one call per piece. FNV-1a is serial, so this loop is the trace's floor.
+  std::uint64_t hash = hash_;
+  for (char c : line_) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
   }
-  bytes_ += text.size();
-  if (capture_) current_line_.append(text);
+  hash_ = hash;
+  bytes_ += line_.size();
+  if (capture_) lines_.emplace_back(line_.data(), line_.size() - 1);  // without the '\n'
   if (file_ != nullptr) {
-    buffer_.append(text);
+    buffer_.append(line_);
     if (buffer_.size() >= flush_threshold) flush();
   }
+  line_.clear();
 }
 
+namespace {
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+}  // namespace
+
 void trace_writer::append_escaped(std::string_view text) {
-  append("\"");
+  std::size_t first = 0;
+  while (first < text.size() && !needs_escape(static_cast<unsigned char>(text[first]))) ++first;
+  if (first == text.size()) {
+    // The common case (keys, paths, pod and type names): one copy, quotes around it.
+    const std::size_t at = line_.size();
+    line_.resize(at + text.size() + 2);
+    char* out = line_.data() + at;
+    *out++ = '"';
+    std::memcpy(out, text.data(), text.size());
+    out[text.size()] = '"';
+    return;
+  }
+  line_.push_back('"');
   std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = first; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    append(text.substr(start, i - start));
+    if (!needs_escape(c)) continue;
+    line_.append(text.substr(start, i - start));
     char escaped[8];
     switch (c) {
-      case '"': append("\\\""); break;
-      case '\\': append("\\\\"); break;
-      case '\n': append("\\n"); break;
-      case '\t': append("\\t"); break;
-      case '\r': append("\\r"); break;
+      case '"': line_.append("\\\""); break;
+      case '\\': line_.append("\\\\"); break;
+      case '\n': line_.append("\\n"); break;
+      case '\t': line_.append("\\t"); break;
+      case '\r': line_.append("\\r"); break;
       default:
         std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-        append(escaped);
+        line_.append(escaped);
     }
     start = i + 1;
   }
-  append(text.substr(start));
-  append("\"");
+  line_.append(text.substr(start));
+  line_.push_back('"');
+}
+
+template <class Integer>
+void trace_writer::append_integer(Integer value) {
+  char text[24];
+  const auto written = std::to_chars(text, text + sizeof text, value);
+  line_.append(text, written.ptr);
 }
 
 trace_writer::line trace_writer::header() {
   first_field_ = true;
-  append("{");
+  line_.push_back('{');
   line l(*this);
   l.field("format", "troupe-trace").field("version", format_version);
   return l;
@@ -78,32 +109,28 @@ trace_writer::line trace_writer::header() {
 trace_writer::line trace_writer::event(std::int64_t time_ns, std::string_view kind,
                                        std::string_view pod) {
   first_field_ = true;
-  append("{");
+  line_.push_back('{');
   line l(*this);
   l.field("seq", next_seq_++).field("t", time_ns).field("ev", kind).field("pod", pod);
   return l;
 }
 
 void trace_writer::line::key(std::string_view k) {
-  if (!writer_.first_field_) writer_.append(",");
+  if (!writer_.first_field_) writer_.line_.push_back(',');
   writer_.first_field_ = false;
   writer_.append_escaped(k);
-  writer_.append(":");
+  writer_.line_.push_back(':');
 }
 
 trace_writer::line& trace_writer::line::field(std::string_view k, std::int64_t value) {
   key(k);
-  char text[32];
-  std::snprintf(text, sizeof text, "%" PRId64, value);
-  writer_.append(text);
+  writer_.append_integer(value);
   return *this;
 }
 
 trace_writer::line& trace_writer::line::field(std::string_view k, std::uint64_t value) {
   key(k);
-  char text[32];
-  std::snprintf(text, sizeof text, "%" PRIu64, value);
-  writer_.append(text);
+  writer_.append_integer(value);
   return *this;
 }
 
@@ -113,13 +140,13 @@ trace_writer::line& trace_writer::line::field(std::string_view k, double value) 
   // %.17g round-trips and is the same on every run of the same binary.
   if (std::isfinite(value)) std::snprintf(text, sizeof text, "%.17g", value);
   else std::snprintf(text, sizeof text, "null");
-  writer_.append(text);
+  writer_.line_.append(text);
   return *this;
 }
 
 trace_writer::line& trace_writer::line::field(std::string_view k, bool value) {
   key(k);
-  writer_.append(value ? "true" : "false");
+  writer_.line_.append(value ? "true" : "false");
   return *this;
 }
 
@@ -132,52 +159,48 @@ trace_writer::line& trace_writer::line::field(std::string_view k, std::string_vi
 trace_writer::line& trace_writer::line::field(std::string_view k,
                                               const std::vector<std::string>& values) {
   key(k);
-  writer_.append("[");
+  writer_.line_.append("[");
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) writer_.append(",");
+    if (i > 0) writer_.line_.append(",");
     writer_.append_escaped(values[i]);
   }
-  writer_.append("]");
+  writer_.line_.append("]");
   return *this;
 }
 
 trace_writer::line& trace_writer::line::field(std::string_view k,
                                               const std::vector<std::vector<std::string>>& groups) {
   key(k);
-  writer_.append("[");
+  writer_.line_.append("[");
   for (std::size_t g = 0; g < groups.size(); ++g) {
-    if (g > 0) writer_.append(",");
-    writer_.append("[");
+    if (g > 0) writer_.line_.append(",");
+    writer_.line_.append("[");
     for (std::size_t i = 0; i < groups[g].size(); ++i) {
-      if (i > 0) writer_.append(",");
+      if (i > 0) writer_.line_.append(",");
       writer_.append_escaped(groups[g][i]);
     }
-    writer_.append("]");
+    writer_.line_.append("]");
   }
-  writer_.append("]");
+  writer_.line_.append("]");
   return *this;
 }
 
 trace_writer::line& trace_writer::line::raw(std::string_view k, std::string_view json) {
   key(k);
-  writer_.append(json);
+  writer_.line_.append(json);
   return *this;
 }
 
 trace_writer::line& trace_writer::line::raw_members(std::string_view json_members) {
-  if (!writer_.first_field_) writer_.append(",");
+  if (!writer_.first_field_) writer_.line_.append(",");
   writer_.first_field_ = false;
-  writer_.append(json_members);
+  writer_.line_.append(json_members);
   return *this;
 }
 
 void trace_writer::line::end() {
-  writer_.append("}\n");
-  if (writer_.capture_) {
-    writer_.current_line_.pop_back();  // the '\n'
-    writer_.lines_.push_back(std::move(writer_.current_line_));
-    writer_.current_line_.clear();
-  }
+  writer_.line_.append("}\n");
+  writer_.finish_line();
 }
 
 std::string hash_hex(std::uint64_t hash) {

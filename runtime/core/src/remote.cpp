@@ -35,8 +35,8 @@ enqueue_status remote_cell::enqueue(envelope* message) {
   out.message_id = message->trace_id;
   out.lamport = message->lamport;
   if (cell* from = message->sender()) {
-    system_.remote().export_cell(from);
     out.sender_path = from->path();
+    system_.remote().export_cell(from, out.sender_path);
   }
   out.receiver_path = path_;
   out.type_name = std::string(message->type().name);
@@ -136,23 +136,30 @@ transport* remoting::attached() const {
 
 cell_ptr<remote_cell> remoting::proxy(std::string_view node, std::string_view path) {
   std::lock_guard lock(mutex_);
-  auto key = std::make_pair(std::string(node), std::string(path));
-  auto found = proxies_.find(key);
-  if (found != proxies_.end()) return found->second;
-  auto created = cell_ptr<remote_cell>::adopt(new remote_cell(system_, key.first, key.second));
-  proxies_.emplace(std::move(key), created);
+  auto of_node = proxies_.find(node);
+  if (of_node == proxies_.end())
+    of_node = proxies_.emplace(std::string(node), path_table<cell_ptr<remote_cell>>{}).first;
+  auto found = of_node->second.find(path);
+  if (found != of_node->second.end()) return found->second;
+  auto created =
+      cell_ptr<remote_cell>::adopt(new remote_cell(system_, of_node->first, std::string(path)));
+  of_node->second.emplace(std::string(path), created);
   return created;
 }
 
 void remoting::export_cell(cell* local) {
   if (local == nullptr || local->is_remote()) return;
-  std::string path = local->path();
+  export_cell(local, local->path());
+}
+
+void remoting::export_cell(cell* local, const std::string& path) {
+  if (local == nullptr || local->is_remote()) return;
   std::lock_guard lock(mutex_);
   if (exports_.size() >= prune_threshold_) {
     std::erase_if(exports_, [](const auto& entry) { return entry.second->expired(); });
     prune_threshold_ = std::max<std::size_t>(64, exports_.size() * 2);
   }
-  exports_.try_emplace(std::move(path), local);
+  if (exports_.find(path) == exports_.end()) exports_.emplace(path, local);
 }
 
 cell_ptr<> remoting::resolve(const std::string& path) {
@@ -170,13 +177,18 @@ cell_ptr<> remoting::resolve(const std::string& path) {
 }
 
 void remoting::node_down(std::string_view node) {
-  std::vector<cell_ptr<remote_cell>> affected;
+  std::vector<std::pair<std::string_view, cell_ptr<remote_cell>>> affected;
   {
     std::lock_guard lock(mutex_);
-    for (auto& [key, proxy] : proxies_)
-      if (key.first == node) affected.push_back(proxy);
+    auto of_node = proxies_.find(node);
+    if (of_node == proxies_.end()) return;
+    // Proxies are never removed, so their paths outlive this call.
+    for (auto& [path, proxy] : of_node->second) affected.emplace_back(path, proxy);
   }
-  for (auto& proxy : affected) proxy->node_down();
+  // In path order: the order of the terminated notices must not depend on hashing.
+  std::sort(affected.begin(), affected.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& entry : affected) entry.second->node_down();
 }
 
 }  // namespace detail

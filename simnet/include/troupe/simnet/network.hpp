@@ -52,15 +52,19 @@ class network {
   bool cut(const std::string& a, const std::string& b) const;
 
   /// The earliest time the next message on link a->b may arrive (FIFO links), updated.
-  std::int64_t& last_arrival(const std::string& a, const std::string& b) {
-    return last_arrival_[{a, b}];
+  /// `a` and `b` are pod indices (the simulation's creation order, fixed per name).
+  std::int64_t& last_arrival(std::uint32_t a, std::uint32_t b) {
+    if (last_arrival_.size() <= a) last_arrival_.resize(a + 1);
+    auto& row = last_arrival_[a];
+    if (row.size() <= b) row.resize(b + 1, 0);
+    return row[b];
   }
 
  private:
   link_conditions defaults_;
   std::map<std::pair<std::string, std::string>, link_conditions> links_;
   std::vector<partition> partitions_;
-  std::map<std::pair<std::string, std::string>, std::int64_t> last_arrival_;
+  std::vector<std::vector<std::int64_t>> last_arrival_;  // [from pod][to pod]
 };
 
 }  // namespace troupe::sim

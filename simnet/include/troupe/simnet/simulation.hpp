@@ -11,6 +11,8 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "troupe/runtime/random.hpp"
@@ -112,7 +114,7 @@ class simulation {
   /// Moves the ready turns of one pod incarnation out of the ready queue (for teardown).
   std::vector<runnable*> take_ready(std::uint32_t pod, std::uint64_t incarnation);
   /// Sends an encoded envelope from pod `from` to the pod named `to` over the network.
-  send_result transmit(std::uint32_t from, const std::string& to, bool system,
+  send_result transmit(std::uint32_t from, std::string_view to, bool system,
                        std::vector<std::byte> bytes, const wire::user_envelope* meta);
   pod& pod_at(std::uint32_t index) { return *pods_[index]; }
 
@@ -133,10 +135,8 @@ class simulation {
     std::uint64_t to_incarnation;
     bool system;
     std::int64_t sent_ns;
+    // The encoded envelope; a drop's trace decodes the message's identity from it.
     std::vector<std::byte> bytes;
-    // For the trace of a drop: the message's identity.
-    std::uint64_t message_id = 0;
-    std::string from_path, to_path, type;
   };
   struct timer_entry {
     std::uint32_t pod;
@@ -151,7 +151,7 @@ class simulation {
   void deliver(std::uint64_t slot);
   void trace_drop(const in_flight& message, const char* reason);
   void trace_fault(const fault& f, std::string_view pod_name);
-  std::optional<std::uint32_t> find_pod(const std::string& name) const;
+  std::optional<std::uint32_t> find_pod(std::string_view name) const;
   void start_pod(std::uint32_t index);
   void take_down(std::uint32_t index, bool graceful);
   void notify_connection_loss(std::uint32_t index);
@@ -172,6 +172,15 @@ class simulation {
   std::vector<std::uint64_t> free_slots_;
   std::vector<std::function<void()>> actions_;
   std::vector<std::unique_ptr<pod>> pods_;
+  /// Hashes std::string and std::string_view alike (lookups by a transport's node name).
+  struct name_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  /// Index in pods_ by name; pods are never removed from pods_ (only marked removed).
+  std::unordered_map<std::string, std::uint32_t, name_hash, std::equal_to<>> pod_index_;
   std::map<std::string, boot_function> boots_;
   std::map<std::string, int> replicas_;
 };

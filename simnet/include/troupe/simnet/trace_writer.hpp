@@ -67,8 +67,11 @@ class trace_writer {
   static constexpr int format_version = 1;
 
  private:
-  void append(std::string_view text);
+  /// Hashes, counts, keeps and buffers the finished line in `line_`.
+  void finish_line();
   void append_escaped(std::string_view text);
+  template <class Integer>
+  void append_integer(Integer value);
 
   std::FILE* file_ = nullptr;
   bool ok_ = true;
@@ -79,7 +82,7 @@ class trace_writer {
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
   bool first_field_ = true;
   bool capture_ = false;
-  std::string current_line_;
+  std::string line_;  // the line being built; hashed and written by end()
   std::vector<std::string> lines_;
 };
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -74,6 +75,8 @@ class remoting {
   cell_ptr<remote_cell> proxy(std::string_view node, std::string_view path);
   /// Makes a local cell addressable by its path from other nodes (until it expires).
   void export_cell(cell* local);
+  /// The same, with the cell's path already known (`path == local->path()`).
+  void export_cell(cell* local, const std::string& path);
   /// The local cell with this path, if it is exported or a registered name.
   cell_ptr<> resolve(const std::string& path);
   /// Every proxy of `node` reports its watchers' targets as terminated.
@@ -83,8 +86,20 @@ class remoting {
   actor_system& system_;
   mutable std::mutex mutex_;
   transport* transport_ = nullptr;
-  std::map<std::pair<std::string, std::string>, cell_ptr<remote_cell>, std::less<>> proxies_;
-  std::map<std::string, cell_ptr<>, std::less<>> exports_;
+  /// Hashes std::string and std::string_view alike, so that lookups need no copy.
+  struct path_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  template <class Value>
+  using path_table = std::unordered_map<std::string, Value, path_hash, std::equal_to<>>;
+  // Every inbound message looks up its sender's proxy and its receiver: hashed by path.
+  // Proxies are grouped by node in name order, so that node_down visits a node's proxies
+  // in a fixed order (it sorts them by path).
+  std::map<std::string, path_table<cell_ptr<remote_cell>>, std::less<>> proxies_;
+  path_table<cell_ptr<>> exports_;
   std::size_t prune_threshold_ = 64;  // prune expired exports when the table grows past it
 };
 
