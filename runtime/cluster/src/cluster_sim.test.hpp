@@ -1,0 +1,166 @@
+#pragma once
+// Test support: runs a deployment whose every pod runs the cluster actor in the simulator,
+// keeps the trace in memory, and judges it from the trace alone: the membership checker of
+// troupe_checkers, and a split-brain check over the resolver's `sbr` events.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "troupe/checkers/membership.hpp"
+#include "troupe/checkers/trace.hpp"
+#include "troupe/cluster/cluster.hpp"
+#include "troupe/simnet/simulation.hpp"
+
+namespace cluster_sim {
+
+using troupe::sim::fault;
+using troupe::sim::fault_kind;
+constexpr std::int64_t ms = 1'000'000;
+constexpr std::int64_t s = 1'000'000'000;
+
+struct run_options {
+  std::string name = "cluster";
+  int pods = 3;
+  std::vector<fault> faults;
+  std::int64_t duration_ns = 20 * s;
+  std::uint64_t seed = 1;
+  troupe::cluster::cluster_settings settings;  ///< seed_nodes are filled in: kv-0..kv-2
+};
+
+struct run_result {
+  std::vector<std::string> lines;
+  std::vector<nlohmann::json> events;  ///< every event after the header
+  troupe::checkers::verdict membership;
+  std::string split_brain;  ///< empty: no two disjoint sides both kept serving
+  std::uint64_t trace_hash = 0;
+};
+
+inline fault at(std::int64_t t, fault_kind kind, std::string pod = {}) {
+  fault f;
+  f.at_ns = t;
+  f.kind = kind;
+  f.pod = std::move(pod);
+  return f;
+}
+
+inline fault split(std::int64_t t, std::vector<std::vector<std::string>> groups) {
+  fault f = at(t, fault_kind::partition);
+  f.groups = std::move(groups);
+  return f;
+}
+
+inline fault scale_to(std::int64_t t, int replicas) {
+  fault f = at(t, fault_kind::scale);
+  f.deployment = "kv";
+  f.replicas = replicas;
+  return f;
+}
+
+/// Replays the trace: a pod serves while its own last status is `up` (and it is not killed,
+/// stopped or scaled away). A resolver `keep` decision stays in force while its pod serves.
+/// Two decisions in force whose kept sides are disjoint are a split brain.
+inline std::string check_split_brain(const std::vector<nlohmann::json>& events) {
+  std::map<std::string, bool> serving;
+  std::map<std::string, std::set<std::string>> kept;  // pods with a keep decision in force
+  auto stop_serving = [&](const std::string& pod) {
+    serving[pod] = false;
+    kept.erase(pod);
+  };
+  for (const auto& e : events) {
+    const std::string ev = e["ev"], pod = e["pod"];
+    if (ev == "member" && e["member"] == pod) {
+      const std::string status = e["status"];
+      if (status == "up") serving[pod] = true;
+      else if (status != "reachable" && status != "unreachable") stop_serving(pod);
+    } else if (ev == "fault") {
+      const std::string kind = e["kind"];
+      if (kind == "kill" || kind == "stop") stop_serving(pod);
+      if (kind == "scale")
+        for (const auto& removed : e["removed"]) stop_serving(removed.get<std::string>());
+    } else if (ev == "sbr" && e["decision"] == "keep" && serving[pod]) {
+      std::set<std::string> side;
+      for (const auto& name : e["kept"]) side.insert(name.get<std::string>());
+      for (const auto& [other, other_side] : kept) {
+        if (other == pod || !serving[other]) continue;
+        bool disjoint = true;
+        for (const auto& name : side) disjoint = disjoint && !other_side.contains(name);
+        if (disjoint)
+          return "at t=" + std::to_string(e["t"].get<std::int64_t>()) + " " + pod +
+                 " keeps a side disjoint from the side " + other + " keeps and serves";
+      }
+      kept[pod] = side;
+    }
+  }
+  return {};
+}
+
+/// Boots the cluster actor on every pod, seeds kv-0, kv-1, kv-2.
+inline troupe::sim::boot_function boot(troupe::cluster::cluster_settings settings) {
+  settings.seed_nodes = {"kv-0", "kv-1", "kv-2"};
+  return [settings](troupe::actor_system& system, const troupe::sim::pod_info&) {
+    auto started = troupe::cluster::start_cluster(system, settings);
+    TROUPE_ASSERT(started.ok());
+  };
+}
+
+inline run_result run(const run_options& options,
+                      const troupe::checkers::membership_options& checker = {}) {
+  troupe::sim::simulation_config config;
+  config.seed = options.seed;
+  config.scenario = options.name;
+  config.capture_trace = true;
+  for (int i = 0; i < options.pods; ++i) config.initial_pods.push_back("kv-" + std::to_string(i));
+  run_result out;
+  {
+    troupe::sim::simulation sim(config);
+    sim.add_deployment("kv", options.pods, boot(options.settings));
+    auto problem = sim.validate(options.faults);
+    EXPECT_FALSE(problem.has_value()) << *problem;
+    sim.schedule(options.faults);
+    sim.run_until(options.duration_ns);
+    out.lines = sim.trace().lines();
+    out.trace_hash = sim.trace().hash();
+  }
+  for (std::size_t i = 1; i < out.lines.size(); ++i)
+    out.events.push_back(nlohmann::json::parse(out.lines[i]));
+  auto parsed = troupe::checkers::read_trace_lines(out.lines);
+  EXPECT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed.value().header.pods.size(), static_cast<std::size_t>(options.pods));
+  if (parsed.ok()) out.membership = troupe::checkers::check_membership_converges(parsed.value(), checker);
+  out.split_brain = check_split_brain(out.events);
+  return out;
+}
+
+/// Statuses `pod` recorded about `member`, in order, with their times.
+inline std::vector<std::pair<std::int64_t, std::string>> statuses(const run_result& r,
+                                                                   const std::string& pod,
+                                                                   const std::string& member) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  for (const auto& e : r.events)
+    if (e["ev"] == "member" && e["pod"] == pod && e["member"] == member)
+      out.emplace_back(e["t"].get<std::int64_t>(), e["status"].get<std::string>());
+  return out;
+}
+
+inline bool saw(const run_result& r, const std::string& pod, const std::string& member,
+                const std::string& status) {
+  for (const auto& [t, s] : statuses(r, pod, member))
+    if (s == status) return true;
+  return false;
+}
+
+/// The first time `pod` recorded `status` for `member` at or after `from`; -1 if never.
+inline std::int64_t first_time(const run_result& r, const std::string& pod,
+                               const std::string& member, const std::string& status,
+                               std::int64_t from = 0) {
+  for (const auto& [t, s] : statuses(r, pod, member))
+    if (s == status && t >= from) return t;
+  return -1;
+}
+
+}  // namespace cluster_sim
