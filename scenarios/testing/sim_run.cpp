@@ -32,19 +32,12 @@ run_outcome run(application& app, const run_config& config) {
     sim_config.scenario = config.scenario;
     sim_config.trace_path = outcome.trace_path;
     sim_config.network = config.network;
-    sim::simulation simulation(sim_config);
     const auto servers = pod_names(config.server_deployment, config.servers);
     auto pods = servers;
     for (const auto& client : pod_names(config.client_deployment, config.client_pods))
       pods.push_back(client);
-    simulation.trace()
-        .header()
-        .field("seed", config.seed)
-        .field("scenario", config.scenario)
-        .field("build", "troupe_apps_tests")
-        .field("platform", "simnet")
-        .field("pods", pods)
-        .end();
+    sim_config.initial_pods = pods;  // the simulation writes the trace header
+    sim::simulation simulation(sim_config);
     simulation.add_deployment(config.server_deployment, config.servers,
                               [&app, servers](actor_system& system, const sim::pod_info& pod) {
                                 app.boot_server(system, context_of(pod, servers));

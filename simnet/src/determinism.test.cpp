@@ -61,9 +61,9 @@ outcome run(std::uint64_t seed, const std::vector<fault>& faults, double loss, d
   c.network.loss = loss;
   c.network.duplicate = duplicate;
   c.connection_loss_detection_ns = 30 * ms;
+  c.initial_pods = pods;
   test_app::observations seen;
   troupe::sim::simulation sim(c);
-  sim.trace().header().field("seed", seed).field("scenario", "determinism").field("pods", pods).end();
   sim.add_deployment("kv", 3, test_app::boot("kv", 3, 20 * ms, &seen));
   auto problem = sim.validate(faults);
   if (problem) ADD_FAILURE() << *problem;

@@ -16,6 +16,13 @@ simulation::simulation(simulation_config config)
       trace_(config_.trace_path, config_.capture_trace),
       random_(config_.seed) {
   network_.defaults() = config_.network;
+  trace_.header()
+      .field("seed", config_.seed)
+      .field("scenario", config_.scenario)
+      .field("build", TROUPE_BUILD_ID)
+      .field("platform", "simnet")
+      .field("pods", config_.initial_pods)
+      .end();
   detail::assert_seed = config_.seed;
   detail::assert_seed_known = true;
 }

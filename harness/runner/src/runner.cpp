@@ -37,17 +37,6 @@ sim::boot_function boot_for(const scenario::scenario& s, const scenario::deploym
   };
 }
 
-void write_header(sim::simulation& sim, const scenario::scenario& s) {
-  sim.trace()
-      .header()
-      .field("seed", s.seed)
-      .field("scenario", s.name)
-      .field("build", TROUPE_BUILD_ID)
-      .field("platform", "simnet")
-      .field("pods", s.initial_pods())
-      .end();
-}
-
 void check_properties(const scenario::scenario& s, sim::simulation& sim, run_report& report) {
   auto parsed = checkers::read_trace_lines(sim.trace().lines());
   if (!parsed.ok()) {
@@ -96,9 +85,9 @@ run_report run_scenario(const scenario::scenario& s, const run_options& options)
   config.trace_path = options.trace_path;
   config.capture_trace = true;
   config.network = s.network;
+  config.initial_pods = s.initial_pods();
   {
     sim::simulation sim(config);
-    write_header(sim, s);
     for (const auto& d : s.deployments)
       if (d.role == "server") sim.add_deployment(d.name, d.replicas, boot_for(s, d, *app));
     for (const auto& d : s.deployments)

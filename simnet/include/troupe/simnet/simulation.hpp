@@ -41,6 +41,8 @@ struct simulation_config {
   std::string trace_path;  ///< empty: no trace file (the hash is still computed)
   bool capture_trace = false;  ///< keep the trace's lines in memory (trace().lines())
   link_conditions network;
+  /// The pods that exist at time 0, in lane order, for the trace header.
+  std::vector<std::string> initial_pods;
   /// How long after a pod dies its peers' connections notice (remote death watch).
   std::int64_t connection_loss_detection_ns = 1'000'000'000;
 };
