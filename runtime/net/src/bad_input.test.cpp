@@ -55,7 +55,8 @@ class raw_peer {
     }
   }
 
-  /// Runs the client side of the handshake as node `name`; true once authenticated.
+  /// Runs the client side of the handshake as node `name` and sends one heartbeat (the
+  /// client's confirmation, docs/transport.md); true once authenticated.
   bool authenticate(const std::string& name, std::string_view secret) {
     wire::nonce nonce{};
     EXPECT_TRUE(wire::random_nonce(nonce));
@@ -79,7 +80,10 @@ class raw_peer {
           (void)handshake.on_frame(frame);
     }
     send(handshake.take_output());
-    return handshake.status() == wire::handshake_status::authenticated;
+    if (handshake.status() != wire::handshake_status::authenticated) return false;
+    // Like a real client: a first frame tells the server we keep this connection.
+    send(wire::encode_frame(wire::frame_type::heartbeat, {}));
+    return true;
   }
 
  private:

@@ -55,6 +55,7 @@ struct connection {
   std::shared_ptr<peer> owner;
   std::int64_t last_receive_ns = 0;
   std::int64_t last_send_ns = 0;
+  bool confirmed = false;  // in use for sending (a server waits for the client's first frame)
   bool goodbye_received = false;
   bool close_when_flushed = false;  // stopping: close once the goodbye is written
   std::vector<std::byte> write_buffer;  // the batch being written
@@ -74,6 +75,7 @@ struct peer {
   bool down = false;                   // declared down; sends fail until it reconnects
 
   // I/O thread only.
+  std::shared_ptr<connection> current;  // the chosen connection, confirmed or not yet
   std::uint64_t incarnation = 0;         // 0: never authenticated
   std::int64_t disconnected_since_ns = -1;  // >= 0: lost, not yet declared down
 };

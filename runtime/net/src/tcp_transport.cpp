@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "connection.hpp"
@@ -113,8 +114,10 @@ class tcp_transport::impl {
   void after_handshake_step(const connection_ptr& c);
   void write_direct(const connection_ptr& c, std::vector<std::byte> bytes);
   void on_direct_written(const connection_ptr& c, const asio::error_code& error);
+  std::optional<std::string> refusal(const connection_ptr& c);
+  void reserve(const connection_ptr& c);
   void on_authenticated(const connection_ptr& c);
-  bool keep_new_connection(const connection& fresh, const connection& current) const;
+  void activate(const connection_ptr& c);
 
   // -- established connections ----------------------------------------------------------------
   void read_established(const connection_ptr& c);
@@ -236,16 +239,25 @@ void tcp_transport::impl::abort() {
     accepting_sends_ = false;
   }
   io_.stop();
+  // The I/O thread is gone after this: closing here races with nothing. No goodbye, no flush.
   join_io_thread();
-  // The I/O thread is gone: closing here races with nothing. No goodbye, no flush.
   asio::error_code ignored;
   acceptor_.close(ignored);
   for (auto& [id, c] : connections_) c->socket.close(ignored);
+  connections_.clear();
   stopped_ = true;
 }
 
 void tcp_transport::impl::join_io_thread() {
   if (io_thread_.joinable()) io_thread_.join();
+  // The I/O thread is gone. Break the peer <-> connection cycles so that what is left is
+  // freed with the transport (connections still open are closed by their destructors).
+  std::lock_guard lock(mutex_);
+  for (auto& [name, p] : peers_) {
+    p->active.reset();
+    p->current.reset();
+  }
+  for (auto& [id, c] : connections_) c->owner.reset();
 }
 
 void tcp_transport::impl::begin_stop() {
@@ -266,9 +278,15 @@ void tcp_transport::impl::begin_stop() {
     }
     const peer_ptr p = c->owner;
     const auto goodbye = wire::to_bytes(std::string("node is shutting down"));
+    bool active = false;
     {
       std::lock_guard lock(mutex_);
-      if (p->active == c) wire::append_frame(p->pending, wire::frame_type::goodbye, goodbye);
+      active = p->active == c;
+      if (active) wire::append_frame(p->pending, wire::frame_type::goodbye, goodbye);
+    }
+    if (!active) {
+      close(c, "this node is stopping");
+      continue;
     }
     c->close_when_flushed = true;
     flush(p);
@@ -525,7 +543,14 @@ void tcp_transport::impl::read_handshake_payload(const connection_ptr& c, std::u
 void tcp_transport::impl::on_handshake_frame(const connection_ptr& c) {
   TROUPE_ASSERT(c->frames.size() == 1);
   c->last_receive_ns = steady_now_ns();
-  (void)c->handshake->on_frame(c->frames.front());
+  const wire::frame& frame = c->frames.front();
+  if (c->slot && frame.type == wire::frame_type::challenge) {
+    // The server's name, before authentication: enough to stop redialing a seed that turns
+    // out to be a node we are already connected to (see refusal()).
+    wire::challenge_message challenge;
+    if (wire::from_bytes(frame.payload, challenge)) slots_[*c->slot].name = challenge.node_name;
+  }
+  (void)c->handshake->on_frame(frame);
   after_handshake_step(c);
 }
 
@@ -546,6 +571,16 @@ void tcp_transport::impl::after_handshake_step(const connection_ptr& c) {
       return;
     }
     case wire::handshake_status::authenticated:
+      if (auto why = refusal(c)) {
+        if (!c->outgoing) {
+          // Instead of welcome: the client sent nothing but handshake frames yet.
+          c->close_after_direct_write = "refused: " + *why;
+          write_direct(c, wire::encode_reject_frame(wire::reject_code::unexpected_peer, *why));
+          return;
+        }
+        return close(c, "refused: " + *why);
+      }
+      if (!c->outgoing) reserve(c);
       if (output.empty() && !c->direct_write_in_flight) return on_authenticated(c);
       c->establish_after_direct_write = true;
       if (!output.empty()) write_direct(c, std::move(output));
@@ -578,45 +613,73 @@ void tcp_transport::impl::on_direct_written(const connection_ptr& c, const asio:
   }
 }
 
-bool tcp_transport::impl::keep_new_connection(const connection& fresh,
-                                              const connection& current) const {
-  // A new incarnation means the peer restarted: its old connection is a leftover.
-  if (fresh.peer_incarnation != current.peer_incarnation) return true;
-  // Both nodes dialled each other: both keep the connection dialled by the smaller name,
-  // so they agree without a further message. Two of our own dials (two seed addresses of one
-  // node): keep the first.
-  const std::string& fresh_dialler = fresh.outgoing ? config_.node_name : fresh.peer_name;
-  const std::string& current_dialler = current.outgoing ? config_.node_name : current.peer_name;
-  if (fresh_dialler == current_dialler) return false;
-  return fresh_dialler < current_dialler;
+std::optional<std::string> tcp_transport::impl::refusal(const connection_ptr& c) {
+  const auto& identity = *c->handshake->outcome().peer;
+  if (identity.node_name == config_.node_name) {
+    if (c->slot) slots_[*c->slot].self = true;
+    return "this is this node's own address (or a node with the same name)";
+  }
+  // One connection per pair: of two nodes, the one with the smaller name decides which
+  // connection they use (the first it accepts), and refuses any other while that one lives.
+  // The other node follows: a server does not use a connection until the client's first
+  // frame shows that the client kept it; a client uses it once welcomed.
+  if (config_.node_name > identity.node_name) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto found = peers_.find(identity.node_name);
+  if (found == peers_.end()) return std::nullopt;
+  const connection_ptr& current = found->second->current;
+  if (!current || current->state == connection_state::closed ||
+      current->peer_incarnation != identity.incarnation)
+    return std::nullopt;
+  return "already connected to " + identity.node_name;
+}
+
+void tcp_transport::impl::reserve(const connection_ptr& c) {
+  const auto& identity = *c->handshake->outcome().peer;
+  if (config_.node_name > identity.node_name) return;  // the peer decides
+  c->peer_incarnation = identity.incarnation;
+  std::lock_guard lock(mutex_);
+  find_or_create_peer(identity.node_name)->current = c;
 }
 
 void tcp_transport::impl::on_authenticated(const connection_ptr& c) {
   const auto& peer_identity = *c->handshake->outcome().peer;
   c->peer_name = peer_identity.node_name;
   c->peer_incarnation = peer_identity.incarnation;
-  if (c->peer_name == config_.node_name) {
-    if (c->slot) slots_[*c->slot].self = true;
-    return close(c, "this is this node's own address (or a node with the same name)");
-  }
   if (c->slot) {
     slots_[*c->slot].name = c->peer_name;
     schedule_redial(*c->slot, true);
     slots_[*c->slot].dialing = true;  // until this connection closes
   }
-  peer_ptr p;
-  connection_ptr replaced;
   {
     std::lock_guard lock(mutex_);
-    p = find_or_create_peer(c->peer_name);
-    if (p->active && !keep_new_connection(*c, *p->active)) {
-      p = nullptr;
-    } else {
-      replaced = p->active;
-      p->active = nullptr;
-    }
+    c->owner = find_or_create_peer(c->peer_name);
   }
-  if (!p) return close(c, "duplicate connection: keeping the one dialled by the smaller name");
+  c->state = connection_state::established;
+  c->handshake.reset();
+  c->decoder.set_max_frame_bytes(config_.max_frame_bytes);
+  c->read_buffer.resize(read_chunk_bytes);
+  c->last_receive_ns = c->last_send_ns = steady_now_ns();
+  connections_authenticated_.fetch_add(1, std::memory_order_relaxed);
+  log_connection(*c, std::string("authenticated (") + (c->outgoing ? "dialled" : "accepted") + ")");
+  if (c->outgoing) {
+    // Welcomed: use it at once, and tell the server with a first frame that we kept it.
+    activate(c);
+    queue_heartbeat(c);
+  }
+  read_established(c);
+}
+
+void tcp_transport::impl::activate(const connection_ptr& c) {
+  const peer_ptr p = c->owner;
+  c->confirmed = true;
+  connection_ptr replaced = p->current == c ? nullptr : p->current;
+  p->current = c;
+  {
+    std::lock_guard lock(mutex_);
+    p->active = c;
+    p->down = false;
+  }
   if (replaced) close(replaced, "replaced by a newer connection to the same node");
   const bool restarted = p->incarnation != 0 && p->incarnation != c->peer_incarnation;
   p->incarnation = c->peer_incarnation;
@@ -625,21 +688,7 @@ void tcp_transport::impl::on_authenticated(const connection_ptr& c) {
     log("node " + p->name + " restarted: its former actors are gone");
     system_->node_down(p->name);
   }
-  c->owner = p;
-  c->state = connection_state::established;
-  c->handshake.reset();
-  c->decoder.set_max_frame_bytes(config_.max_frame_bytes);
-  c->read_buffer.resize(read_chunk_bytes);
-  c->last_receive_ns = c->last_send_ns = steady_now_ns();
-  {
-    std::lock_guard lock(mutex_);
-    p->active = c;
-    p->down = false;
-  }
-  connections_authenticated_.fetch_add(1, std::memory_order_relaxed);
-  log_connection(*c, std::string("authenticated (") + (c->outgoing ? "dialled" : "accepted") + ")");
   flush(p);
-  read_established(c);
 }
 
 // -- established connections (I/O thread) ------------------------------------------------------------
@@ -653,6 +702,7 @@ void tcp_transport::impl::read_established(const connection_ptr& c) {
         }
         if (error) return close(c, "read failed: " + error.message());
         c->last_receive_ns = steady_now_ns();
+        if (!c->confirmed) activate(c);  // the client's first frame: it kept this connection
         c->frames.clear();
         const auto status = c->decoder.feed(std::span(c->read_buffer.data(), n), c->frames);
         for (auto& frame : c->frames) {
@@ -747,6 +797,7 @@ void tcp_transport::impl::close(const connection_ptr& c, const std::string& reas
   connections_.erase(c->id);
   connections_closed_.fetch_add(1, std::memory_order_relaxed);
   if (c->slot && !stopping_) schedule_redial(*c->slot, false);
+  if (c->owner && c->owner->current == c) c->owner->current = nullptr;
   if (was_established) {
     const peer_ptr p = c->owner;
     bool was_active = false;
