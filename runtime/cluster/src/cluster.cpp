@@ -109,7 +109,10 @@ void cluster_actor::on_join(const join_request& request) {
     return;
   }
   const member_key key(request.node, request.uid);
-  if (state_.is_tombstoned(key)) return;
+  if (state_.is_tombstoned(key)) {
+    send_gossip(request.node);  // it learns that this uid was removed, and draws another
+    return;
+  }
   if (!state_.members.contains(key)) {
     if (state_.members.size() >= settings_.members_max) return;
     // A node joins with a new uid only as a new process: its earlier incarnations are gone.
@@ -136,9 +139,14 @@ void cluster_actor::on_leave(const leave_notice& notice) {
 
 void cluster_actor::on_gossip(const gossip& message) {
   if (!member_) {
+    // A join attempt with a uid the cluster already removed (this node was removed while it
+    // was still joining): try again as a new member.
+    if (message.state.is_tombstoned(self_)) {
+      self_.second = random_u64() | 1;
+      return;
+    }
     // The welcome: a member added this node and sent its state.
-    if (message.state.members.contains(self_) && !message.state.is_tombstoned(self_) &&
-        now_ns() >= rejoin_at_ns_)
+    if (message.state.members.contains(self_) && now_ns() >= rejoin_at_ns_)
       become_member(message.state);
     return;
   }
