@@ -42,6 +42,37 @@ TEST(counter, correct_mode_is_linearizable_under_random_faults_on_many_seeds) {
   std::printf("counter correct mode, 50 seeds: %d ok operations\n", ok);
 }
 
+troupe::apps::testing::run_config long_partition(std::uint64_t seed) {
+  troupe::apps::testing::run_config config;
+  config.scenario = "counter-long-partition";
+  config.seed = seed;
+  config.server_deployment = "counter";
+  config.load.clients = 3;
+  config.load.rate_per_s = 20;
+  config.load.keys = 4;
+  config.load.mix = {{"add", 0.6}, {"read", 0.4}};
+  config.load.timeout_ns = 500 * ms;
+  config.load.stop_ns = 19 * s;
+  config.network.delay_ns_min = 1 * ms;
+  config.network.delay_ns_max = 5 * ms;
+  config.duration_ns = 20 * s;
+  config.properties = {"linearizable"};
+  troupe::sim::fault cut{.at_ns = 2 * s, .kind = troupe::sim::fault_kind::partition};
+  cut.groups = {{"counter-0"}, {"counter-1", "counter-2", "client-0"}};
+  troupe::sim::fault heal{.at_ns = 14 * s, .kind = troupe::sim::fault_kind::heal};
+  config.faults = {cut, heal};
+  return config;
+}
+
+TEST(counter, a_long_partition_of_a_primary_stays_decidable) {
+  std::string error;
+  auto app = troupe::apps::counter::make({{"bug", "none"}}, error);
+  auto outcome = troupe::apps::testing::run(*app, long_partition(5));
+  EXPECT_TRUE(outcome.passed()) << outcome.failures.begin()->second;
+  std::printf("counter, 12 s partition of a primary: %d ok, %d info\n", outcome.ok(),
+              outcome.phases["info"]);
+}
+
 TEST(counter, shards_spread_over_the_servers) {
   std::set<std::size_t> used;
   for (int i = 0; i < 8; ++i)

@@ -24,8 +24,7 @@ class counter_application final : public application {
  public:
   explicit counter_application(replication::bug_switches bugs) : bugs_(bugs) {}
   void boot_server(actor_system& system, const node_context& node) override;
-  void boot_client(actor_system& system, const node_context& node,
-                   const workload& load) override;
+  void boot_client(actor_system& system, const node_context& node, const workload& load) override;
   std::vector<std::string> supported_properties() const override;
   std::shared_ptr<const checkers::model> linearizability_model() const override;
 

@@ -1,7 +1,13 @@
 #pragma once
 // The counter workload's driver (common/workload_client.hpp): `add` 1 to a counter or
 // `read` it. The workload mix names "add" and "read"; other names count as "add".
+//
+// An add without answer is `info`: it may or may not have counted, and the linearizability
+// search must try both, so its work doubles with every unknown add that overlaps the same
+// reads. A client therefore treats a shard whose primary did not answer as suspect, and only
+// reads from it (an unanswered read constrains nothing) until a read is answered again.
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +30,7 @@ class counter_driver {
   std::uint64_t client_ = 0;
   std::uint64_t op_ = 0;
   std::uint64_t target_draw_ = 0;
+  std::set<std::size_t> suspect_;  ///< shards whose primary last left an operation unanswered
 };
 
 }  // namespace troupe::apps::counter
