@@ -1,0 +1,165 @@
+// Tests of the cross-reference lint and the schema check: the rendered manifests are clean,
+// and each kind of breakage is reported. Run by k8s/validate.sh --self-test, or by hand:
+//   TROUPE_RENDERED=rendered.yaml TROUPE_RENDERED_JOB=job.yaml node --test test/
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('fs');
+const YAML = require('yaml');
+const { lint, parseDuration } = require('../lint');
+const { validateSchema } = require('../schema');
+
+function load(env) {
+  const file = process.env[env];
+  if (!file) throw new Error(`${env} must name a rendered manifest file`);
+  return YAML.parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).filter(Boolean);
+}
+const fresh = () => load('TROUPE_RENDERED');
+const freshJob = () => load('TROUPE_RENDERED_JOB');
+const find = (docs, kind) => docs.find((d) => d.kind === kind);
+const node = (docs) => find(docs, 'StatefulSet').spec.template.spec.containers[0];
+
+function expectProblem(docs, pattern) {
+  const problems = lint(docs);
+  assert.ok(problems.some((p) => pattern.test(p)),
+    `expected a problem matching ${pattern}, got:\n${problems.join('\n') || '(none)'}`);
+}
+
+test('the rendered manifests are clean', () => {
+  for (const docs of [fresh(), freshJob()]) {
+    assert.deepStrictEqual(lint(docs), []);
+    for (const d of docs) assert.deepStrictEqual(validateSchema(d), [], `${d.kind}/${d.metadata.name}`);
+  }
+});
+
+test('durations', () => {
+  assert.strictEqual(parseDuration('20s'), 20);
+  assert.strictEqual(parseDuration('500ms'), 0.5);
+  assert.strictEqual(parseDuration('2m'), 120);
+  assert.strictEqual(parseDuration('soon'), null);
+});
+
+test('a probe on an undeclared port name', () => {
+  const docs = fresh();
+  node(docs).livenessProbe.httpGet.port = 'admin';
+  expectProblem(docs, /livenessProbe port 'admin' is not a declared container port name/);
+});
+
+test('a probe on an undeclared port number', () => {
+  const docs = fresh();
+  node(docs).readinessProbe.httpGet.port = 9999;
+  expectProblem(docs, /readinessProbe port 9999 is not a declared containerPort/);
+});
+
+test('a selector that does not match the template labels', () => {
+  const docs = fresh();
+  find(docs, 'StatefulSet').spec.template.metadata.labels = { app: 'other' };
+  expectProblem(docs, /matchLabels .* do not match the template labels/);
+  expectProblem(docs, /Service\/troupe-headless: selector .* matches no workload/);
+  expectProblem(docs, /PodDisruptionBudget\/troupe: selector .* matches no workload/);
+});
+
+test('a grace period not longer than the node\'s shutdown grace', () => {
+  const docs = fresh();
+  find(docs, 'StatefulSet').spec.template.spec.terminationGracePeriodSeconds = 20;
+  expectProblem(docs, /terminationGracePeriodSeconds 20 must be longer than the node's --grace 20s/);
+  const defaults = fresh();
+  node(defaults).args = node(defaults).args.filter((a) => !a.startsWith('--grace'));
+  find(defaults, 'StatefulSet').spec.template.spec.terminationGracePeriodSeconds = 5;
+  expectProblem(defaults, /longer than the node's --grace 10s \(default\)/);
+});
+
+test('RBAC missing a verb discovery needs', () => {
+  const docs = fresh();
+  find(docs, 'Role').rules[0].verbs = ['get', 'list'];
+  expectProblem(docs, /may not watch pods, which discovery needs/);
+});
+
+test('RBAC granting more than discovery needs', () => {
+  const docs = fresh();
+  find(docs, 'Role').rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
+  expectProblem(docs, /is granted get on secrets, which discovery does not need/);
+});
+
+test('a RoleBinding to another service account', () => {
+  const docs = fresh();
+  find(docs, 'RoleBinding').subjects[0].name = 'default';
+  expectProblem(docs, /may not get pods/);
+  expectProblem(docs, /subject ServiceAccount 'default' is not among the manifests/);
+});
+
+test('a headless service that hides nodes that are not ready', () => {
+  const docs = fresh();
+  docs.find((d) => d.kind === 'Service' && d.metadata.name === 'troupe-headless').spec.publishNotReadyAddresses = false;
+  expectProblem(docs, /publishNotReadyAddresses must be true/);
+});
+
+test('a service targeting an undeclared port name', () => {
+  const docs = fresh();
+  docs.find((d) => d.kind === 'Service' && d.spec.type === 'LoadBalancer').spec.ports[0].targetPort = 'client';
+  expectProblem(docs, /targetPort 'client' is not a container port name/);
+});
+
+test('a PDB that allows more than one pod down', () => {
+  const docs = fresh();
+  find(docs, 'PodDisruptionBudget').spec.maxUnavailable = 2;
+  expectProblem(docs, /maxUnavailable must be 1/);
+});
+
+test('an HPA aimed at a missing workload', () => {
+  const docs = fresh();
+  find(docs, 'HorizontalPodAutoscaler').spec.scaleTargetRef.name = 'troupe-nodes';
+  expectProblem(docs, /scaleTargetRef StatefulSet\/troupe-nodes is not among the manifests/);
+});
+
+test('a missing secret and missing requests', () => {
+  const docs = fresh().filter((d) => d.kind !== 'Secret');
+  delete node(docs).resources.requests;
+  expectProblem(docs, /Secret 'troupe-cluster-secret-[a-z0-9]+' is not among the manifests/);
+  expectProblem(docs, /resources.requests.cpu and .memory must be set/);
+});
+
+test('an argument referring to an undeclared env var', () => {
+  const docs = fresh();
+  node(docs).env = node(docs).env.filter((e) => e.name !== 'POD_NAME');
+  expectProblem(docs, /refers to \$\(POD_NAME\), which is not in its env/);
+});
+
+test('a Deployment must surge and never go below its replicas', () => {
+  const docs = fresh();
+  const sts = find(docs, 'StatefulSet');
+  const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'troupe-d' },
+    spec: { selector: sts.spec.selector, template: sts.spec.template,
+            strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } };
+  docs.push(deployment);
+  expectProblem(docs, /Deployment\/troupe-d: rollingUpdate.maxUnavailable must be 0/);
+  expectProblem(docs, /Deployment\/troupe-d: rollingUpdate.maxSurge must be at least 1/);
+  deployment.spec.strategy.rollingUpdate = { maxSurge: 1, maxUnavailable: 0 };
+  assert.deepStrictEqual(lint(docs).filter((p) => p.startsWith('Deployment/')), []);
+});
+
+test('a StatefulSet cannot take maxUnavailable 0', () => {
+  const docs = fresh();
+  find(docs, 'StatefulSet').spec.updateStrategy.rollingUpdate.maxUnavailable = 0;
+  expectProblem(docs, /rollingUpdate.maxUnavailable 0/);
+});
+
+test('the Job\'s shard count must equal its completions', () => {
+  const docs = freshJob();
+  find(docs, 'Job').spec.completions = 6;
+  expectProblem(docs, /--shard N is 8 but completions is 6/);
+  const notIndexed = freshJob();
+  delete find(notIndexed, 'Job').spec.completionMode;
+  expectProblem(notIndexed, /--shard needs completionMode: Indexed/);
+});
+
+test('the schema check rejects wrong types and unknown kinds', () => {
+  const docs = fresh();
+  const sts = find(docs, 'StatefulSet');
+  sts.spec.replicas = 'three';
+  assert.match(validateSchema(sts)[0], /\/spec\/replicas must be integer/);
+  assert.match(validateSchema({ apiVersion: 'apps/v1', kind: 'Statefulset', metadata: { name: 'x' } })[0],
+    /unknown kind 'Statefulset'/);
+  assert.match(validateSchema({ apiVersion: 'example.com/v9', kind: 'Thing', metadata: { name: 'x' } })[0],
+    /unknown apiVersion/);
+});
