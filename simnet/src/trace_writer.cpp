@@ -53,11 +53,32 @@ void trace_writer::finish_line() {
 
 namespace {
 bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+/// True when one of the 8 bytes of `word` is below 0x20, '"' or '\\' (exact as a test of
+/// the whole word; it does not say which byte).
+bool word_needs_escape(std::uint64_t word) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  const std::uint64_t below_space = (word - ones * 0x20) & ~word & highs;
+  return (below_space | has_zero(word ^ (ones * '"')) | has_zero(word ^ (ones * '\\'))) != 0;
+}
+
+/// The index of the first byte of `text` that needs escaping, or text.size().
+std::size_t first_to_escape(std::string_view text) {
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    if (word_needs_escape(word)) break;
+  }
+  while (i < text.size() && !needs_escape(static_cast<unsigned char>(text[i]))) ++i;
+  return i;
+}
 }  // namespace
 
 void trace_writer::append_escaped(std::string_view text) {
-  std::size_t first = 0;
-  while (first < text.size() && !needs_escape(static_cast<unsigned char>(text[first]))) ++first;
+  const std::size_t first = first_to_escape(text);
   if (first == text.size()) {
     // The common case (keys, paths, pod and type names): one copy, quotes around it.
     const std::size_t at = line_.size();

@@ -136,14 +136,12 @@ transport* remoting::attached() const {
 
 cell_ptr<remote_cell> remoting::proxy(std::string_view node, std::string_view path) {
   std::lock_guard lock(mutex_);
-  auto of_node = proxies_.find(node);
-  if (of_node == proxies_.end())
-    of_node = proxies_.emplace(std::string(node), path_table<cell_ptr<remote_cell>>{}).first;
-  auto found = of_node->second.find(path);
-  if (found != of_node->second.end()) return found->second;
+  auto found = proxies_.find(proxy_key{node, path});
+  if (found != proxies_.end()) return found->second;
   auto created =
-      cell_ptr<remote_cell>::adopt(new remote_cell(system_, of_node->first, std::string(path)));
-  of_node->second.emplace(std::string(path), created);
+      cell_ptr<remote_cell>::adopt(new remote_cell(system_, std::string(node), std::string(path)));
+  // The key views the proxy's own strings: the table's reference keeps them alive.
+  proxies_.emplace(proxy_key{created->node(), created->path_view()}, created);
   return created;
 }
 
@@ -177,18 +175,16 @@ cell_ptr<> remoting::resolve(const std::string& path) {
 }
 
 void remoting::node_down(std::string_view node) {
-  std::vector<std::pair<std::string_view, cell_ptr<remote_cell>>> affected;
+  std::vector<cell_ptr<remote_cell>> affected;
   {
     std::lock_guard lock(mutex_);
-    auto of_node = proxies_.find(node);
-    if (of_node == proxies_.end()) return;
-    // Proxies are never removed, so their paths outlive this call.
-    for (auto& [path, proxy] : of_node->second) affected.emplace_back(path, proxy);
+    for (auto& [key, proxy] : proxies_)
+      if (key.node == node) affected.push_back(proxy);
   }
   // In path order: the order of the terminated notices must not depend on hashing.
   std::sort(affected.begin(), affected.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& entry : affected) entry.second->node_down();
+            [](const auto& a, const auto& b) { return a->path_view() < b->path_view(); });
+  for (auto& proxy : affected) proxy->node_down();
 }
 
 }  // namespace detail

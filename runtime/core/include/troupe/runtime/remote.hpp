@@ -47,6 +47,8 @@ class remote_cell final : public cell {
   enqueue_status enqueue(envelope* message) override;
   void enqueue_system(system_message* message) override;
   std::string path() const override { return path_; }
+  /// The path without a copy; valid as long as the proxy.
+  std::string_view path_view() const { return path_; }
   std::string_view node() const override { return node_; }
   bool accepts(const message_type&) const override { return true; }  // checked remotely
   bool is_remote() const override { return true; }
@@ -93,13 +95,23 @@ class remoting {
       return std::hash<std::string_view>{}(text);
     }
   };
-  template <class Value>
-  using path_table = std::unordered_map<std::string, Value, path_hash, std::equal_to<>>;
-  // Every inbound message looks up its sender's proxy and its receiver: hashed by path.
-  // Proxies are grouped by node in name order, so that node_down visits a node's proxies
-  // in a fixed order (it sorts them by path).
-  std::map<std::string, path_table<cell_ptr<remote_cell>>, std::less<>> proxies_;
-  path_table<cell_ptr<>> exports_;
+  /// A proxy's address; views of the node and path strings of the proxy it maps to.
+  struct proxy_key {
+    std::string_view node;
+    std::string_view path;
+    friend bool operator==(const proxy_key&, const proxy_key&) = default;
+  };
+  struct proxy_key_hash {
+    std::size_t operator()(const proxy_key& key) const {
+      const std::size_t node = std::hash<std::string_view>{}(key.node);
+      const std::size_t path = std::hash<std::string_view>{}(key.path);
+      return node ^ (path + 0x9e3779b97f4a7c15ULL + (node << 6));
+    }
+  };
+  // Every inbound message looks up its sender's proxy and its receiver: hashed tables.
+  // node_down sorts what it visits by path, so no order depends on hashing.
+  std::unordered_map<proxy_key, cell_ptr<remote_cell>, proxy_key_hash> proxies_;
+  std::unordered_map<std::string, cell_ptr<>, path_hash, std::equal_to<>> exports_;
   std::size_t prune_threshold_ = 64;  // prune expired exports when the table grows past it
 };
 
