@@ -70,6 +70,25 @@ long rss_kib() {
   return -1;
 }
 
+/// CPU nanoseconds per byte of FNV-1a 64, the trace hash (trace_writer.hpp), on trace-like
+/// text. FNV-1a is one multiply per byte in a chain, so this bounds any traced run: at
+/// `bytes` per delivery no run can exceed 1e9 / (bytes * this) deliveries per CPU second.
+double fnv1a_ns_per_byte() {
+  std::string text;
+  while (text.size() < (1 << 16)) text += R"({"seq":123,"t":456789,"ev":"send","pod":"sim-3"})";
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  const int rounds = 256;
+  const double cpu_0 = cpu_seconds();
+  for (int r = 0; r < rounds; ++r) {
+    for (char c : text) {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 0x100000001b3ULL;
+    }
+    asm volatile("" : "+r"(hash));  // keeps every round
+  }
+  return (cpu_seconds() - cpu_0) * 1e9 / (static_cast<double>(text.size()) * rounds);
+}
+
 troupe::sim::simulation_config sim_config(const options& o, const std::string& scenario) {
   troupe::sim::simulation_config config;
   config.seed = o.seed;
@@ -111,18 +130,21 @@ void run_deliveries(const options& o) {
   const double cpu = cpu_seconds() - cpu_0;
   const double delivered = static_cast<double>(seen.handled - handled_0);
   const double trace_bytes = static_cast<double>(sim.trace().bytes() - trace_bytes_0);
+  const double hash_ns_per_delivery = fnv1a_ns_per_byte() * trace_bytes / delivered;
   std::printf(
       "{\"bench\":\"simnet\",\"workload\":\"deliveries\",\"trace\":\"%s\",\"pods\":%d,"
       "\"actors_per_pod\":%d,\"window\":%d,\"peers\":%d,\"deliveries\":%.0f,"
       "\"network_deliveries\":%llu,\"events\":%llu,\"seconds\":%.6f,"
       "\"deliveries_per_s\":%.0f,\"cpu_seconds\":%.6f,\"deliveries_per_cpu_s\":%.0f,"
       "\"simulated_s\":%.6f,\"trace_bytes_per_delivery\":%.1f,"
+      "\"hash_ns_per_delivery\":%.1f,\"hash_bound_deliveries_per_cpu_s\":%.0f,"
       "\"trace_hash\":\"%s\",\"goal_deliveries_per_s\":%.0f,\"met\":%s}\n",
       o.trace_path.empty() ? "off" : "file", pods, o.actors_per_pod, o.window, o.peers,
       delivered, static_cast<unsigned long long>(sim.stats().deliveries - stats_0.deliveries),
       static_cast<unsigned long long>(sim.stats().events - stats_0.events), s, delivered / s,
       cpu, delivered / cpu,
       static_cast<double>(sim.now_ns() - virtual_0) / 1e9, trace_bytes / delivered,
+      hash_ns_per_delivery, 1e9 / hash_ns_per_delivery,
       troupe::sim::hash_hex(sim.trace().hash()).c_str(), deliveries_goal_per_s,
       delivered / s >= deliveries_goal_per_s ? "true" : "false");
 }
