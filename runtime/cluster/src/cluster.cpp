@@ -77,18 +77,27 @@ void cluster_actor::try_to_join() {
   const std::int64_t now = now_ns();
   if (now < rejoin_at_ns_) return;
   const auto& seeds = settings_.seed_nodes;
-  for (const auto& seed : seeds)
-    if (seed != self_.first)
-      system().remote_ref<cluster_protocol>(seed, cluster_actor_path)
-          .tell(join_request{self_.first, self_.second});
+  // The seeds, and every node of the cluster this node was in before it was downed: the
+  // surviving side may hold no seed.
+  std::set<std::string> contacts(seeds.begin(), seeds.end());
+  contacts.insert(last_members_.begin(), last_members_.end());
+  contacts.erase(self_.first);
+  for (const auto& node : contacts)
+    system().remote_ref<cluster_protocol>(node, cluster_actor_path)
+        .tell(join_request{self_.first, self_.second});
   const bool first_seed = seeds.empty() || seeds.front() == self_.first;
   if (!first_seed || now - join_started_ns_ < settings_.seed_timeout_ns) return;
-  // Only the first seed may form a new cluster, and only when a majority of the seeds says
-  // it is in none: a first seed cut off from a running cluster must not start a second one.
-  std::size_t not_members = 1;
-  for (const auto& [seed, at] : not_member_answers_)
-    if (seed != self_.first && now - at <= 2 * settings_.seed_timeout_ns) ++not_members;
-  if (!seeds.empty() && not_members * 2 <= seeds.size()) return;
+  // Only the first seed may form a new cluster, and only when a majority of the seeds, and
+  // every member of its previous cluster, say they are in none: a first seed cut off from a
+  // running cluster must not start a second one.
+  auto answered = [&](const std::string& node) {
+    auto at = not_member_answers_.find(node);
+    return node == self_.first ||
+           (at != not_member_answers_.end() && now - at->second <= 2 * settings_.seed_timeout_ns);
+  };
+  const auto not_members = std::count_if(seeds.begin(), seeds.end(), answered);
+  if (!seeds.empty() && static_cast<std::size_t>(not_members) * 2 <= seeds.size()) return;
+  if (!std::all_of(last_members_.begin(), last_members_.end(), answered)) return;
   membership_state fresh;
   fresh.members[self_] = member_info{member_status::up, 1};
   become_member(std::move(fresh));
@@ -155,6 +164,9 @@ void cluster_actor::on_gossip(const gossip& message) {
     send_gossip(message.from_node);  // a removed member: let it learn that it was removed
     return;
   }
+  // Two clusters never merge: gossip from a node this one does not know, that does not
+  // know this one, comes from another cluster.
+  if (!state_.members.contains(sender) && !message.state.members.contains(self_)) return;
   membership_state merged = merge(state_, message.state);
   if (merged == state_) return;
   state_ = std::move(merged);
@@ -232,12 +244,16 @@ void cluster_actor::update_reachability() {
   ++record.version;
 }
 
+bool cluster_actor::unreachable(const member_key& key) const {
+  return state_.is_unreachable(key, locally_unreachable_);
+}
+
 // -- leader and downing --------------------------------------------------------------------
 
 bool cluster_actor::is_leader() const {
   std::optional<member_key> leader, joining_leader;
   for (const auto& [key, info] : state_.members) {
-    if (info.status >= member_status::exiting || state_.is_unreachable(key)) continue;
+    if (info.status >= member_status::exiting || unreachable(key)) continue;
     if (info.status == member_status::joining) {
       if (!joining_leader) joining_leader = key;
     } else if (!leader) {
@@ -251,7 +267,7 @@ void cluster_actor::leader_actions() {
   if (!is_leader()) return;
   bool blocked = false;  // a joining or up member unreachable: no one is moved up
   for (const auto& [key, info] : state_.members)
-    if (info.status <= member_status::up && state_.is_unreachable(key)) blocked = true;
+    if (info.status <= member_status::up && unreachable(key)) blocked = true;
   std::vector<member_key> to_remove;
   std::uint64_t next_up = state_.max_up_number() + 1;
   for (auto& [key, info] : state_.members) {
@@ -273,21 +289,21 @@ void cluster_actor::resolve_split_brain() {
   if (settings_.downing.strategy == downing_strategy::none) return;
   auto me = state_.members.find(self_);
   if (me == state_.members.end() || me->second.status != member_status::up) return;
-  std::vector<member_key> unreachable, up;
+  std::vector<member_key> cut_off, up;
   for (const auto& [key, info] : state_.members) {
     if (key == self_ || info.status > member_status::up) continue;
-    if (state_.is_unreachable(key)) unreachable.push_back(key);
+    if (unreachable(key)) cut_off.push_back(key);
     if (info.status == member_status::up) up.push_back(key);
   }
   const std::int64_t now = now_ns();
-  if (unreachable != last_unreachable_ || up != last_up_) {
-    last_unreachable_ = unreachable;
+  if (cut_off != last_unreachable_ || up != last_up_) {
+    last_unreachable_ = cut_off;
     last_up_ = up;
     unreachable_changed_ns_ = now;
   }
-  if (unreachable.empty() || now - unreachable_changed_ns_ < settings_.downing.stable_after_ns)
+  if (cut_off.empty() || now - unreachable_changed_ns_ < settings_.downing.stable_after_ns)
     return;
-  const downing_decision decision = decide(settings_.downing, state_, self_, unreachable);
+  const downing_decision decision = decide(settings_.downing, state_, self_, cut_off);
   record("sbr", std::string("\"decision\":") +
                     (decision.action == downing_action::keep ? "\"keep\"" : "\"down_self\"") +
                     ",\"kept\":" + json_names(decision.kept) +
@@ -318,6 +334,9 @@ void cluster_actor::down_self(std::string_view reason) {
     record_member(self_.first, "down");
     notify(self_.first, self_.second, "down");
   }
+  last_members_.clear();
+  for (const auto& [key, info] : state_.members)
+    if (key.first != self_.first && info.status <= member_status::up) last_members_.insert(key.first);
   // Join again as a new member once the rest of the cluster has had time to remove this one.
   member_ = false;
   state_ = membership_state{};
@@ -355,7 +374,7 @@ void cluster_actor::publish() {
     if (view.contains(key.first)) continue;
     const member_key current = *state_.current_member(key.first);
     view[key.first] = {std::string(to_string(state_.members.at(current).status)),
-                       !state_.is_unreachable(current)};
+                       !unreachable(current)};
   }
   for (auto& [node, shown] : published_)
     if (!view.contains(node)) view[node] = {"removed", shown.second};

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -125,6 +127,10 @@ inline run_result run(const run_options& options,
     sim.run_until(options.duration_ns);
     out.lines = sim.trace().lines();
     out.trace_hash = sim.trace().hash();
+  }
+  if (const char* dump = std::getenv("TROUPE_CLUSTER_DUMP")) {  // debugging aid: keep the trace
+    std::ofstream file(dump);
+    for (const auto& line : out.lines) file << line << "\n";
   }
   for (std::size_t i = 1; i < out.lines.size(); ++i)
     out.events.push_back(nlohmann::json::parse(out.lines[i]));

@@ -31,9 +31,10 @@ void membership_state::remove(const member_key& key) {
                      tombstones.begin() + static_cast<std::ptrdiff_t>(tombstones.size() - tombstones_max));
 }
 
-bool membership_state::is_unreachable(const member_key& key) const {
+bool membership_state::is_unreachable(const member_key& key,
+                                      const std::vector<member_key>& ignored) const {
   for (const auto& [observer, record] : reachability) {
-    if (observer == key) continue;
+    if (observer == key || std::binary_search(ignored.begin(), ignored.end(), observer)) continue;
     auto member = members.find(observer);
     if (member == members.end() || member->second.status >= member_status::down) continue;
     if (std::binary_search(record.unreachable.begin(), record.unreachable.end(), key))
@@ -42,10 +43,11 @@ bool membership_state::is_unreachable(const member_key& key) const {
   return false;
 }
 
-std::vector<member_key> membership_state::unreachable_members() const {
+std::vector<member_key> membership_state::unreachable_members(
+    const std::vector<member_key>& ignored) const {
   std::vector<member_key> out;
   for (const auto& [key, info] : members)
-    if (is_unreachable(key)) out.push_back(key);
+    if (is_unreachable(key, ignored)) out.push_back(key);
   return out;
 }
 

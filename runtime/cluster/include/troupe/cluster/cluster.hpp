@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -137,6 +138,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   void record_member(const std::string& node, std::string_view status);
   void notify(const std::string& node, std::uint64_t uid, std::string_view status);
   bool is_leader() const;
+  /// Unreachable as this node sees it: by its own detector, or by an observer it can hear.
+  bool unreachable(const member_key& key) const;
   std::vector<std::string> peer_nodes() const;
 
   cluster_settings settings_;
@@ -144,7 +147,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   bool member_ = false;
   std::int64_t join_started_ns_ = 0;
   std::int64_t rejoin_at_ns_ = 0;
-  std::map<std::string, std::int64_t> not_member_answers_;  ///< seed -> time of the answer
+  std::map<std::string, std::int64_t> not_member_answers_;  ///< node -> time of the answer
+  std::set<std::string> last_members_;  ///< the other members when this node was downed
   membership_state state_;
   std::map<member_key, phi_detector> detectors_;
   std::vector<member_key> locally_unreachable_;  ///< this node's detector verdicts, sorted

@@ -68,10 +68,12 @@ struct membership_state {
   bool is_tombstoned(const member_key& key) const;
   /// Removes the member and remembers it as removed (it can never come back).
   void remove(const member_key& key);
-  /// True when some observer that is still a member (and not down) reports `key`.
-  bool is_unreachable(const member_key& key) const;
-  /// Members any observer reports unreachable, in address order.
-  std::vector<member_key> unreachable_members() const;
+  /// True when some observer that is still a member (and not down) reports `key`. Records
+  /// of the observers in `ignored` (sorted) do not count: a node does not trust the stale
+  /// observations of members it cannot hear itself.
+  bool is_unreachable(const member_key& key, const std::vector<member_key>& ignored = {}) const;
+  /// Members some observer reports unreachable, in address order (observers as above).
+  std::vector<member_key> unreachable_members(const std::vector<member_key>& ignored = {}) const;
   /// The member named `node` that the trace reports, if any (the one latest in its
   /// lifecycle is older; the earliest status wins, then the larger uid).
   std::optional<member_key> current_member(std::string_view node) const;

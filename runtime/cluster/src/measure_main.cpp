@@ -1,0 +1,166 @@
+// troupe-cluster-measure: measures in simulation, with default settings, over many seeds:
+// how long a cluster takes to form, and how long after a pod is killed the survivors remove
+// it and agree again (every survivor sees exactly the survivors up). Prints JSON.
+//
+//   troupe-cluster-measure [--seeds N] [--pods P]
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "troupe/cluster/cluster.hpp"
+#include "troupe/simnet/simulation.hpp"
+
+namespace {
+
+constexpr std::int64_t ms = 1'000'000;
+constexpr std::int64_t s = 1'000'000'000;
+
+/// Replays member events; answers "does every pod of `pods` see exactly `pods` up?".
+class views {
+ public:
+  void apply(const nlohmann::json& e) {
+    auto& members = views_[e["pod"].get<std::string>()];
+    auto [at, fresh] = members.try_emplace(e["member"].get<std::string>(), "", true);
+    auto& seen = at->second;
+    const std::string status = e["status"];
+    if (status == "unreachable") seen.second = false;
+    else if (status == "reachable") seen.second = true;
+    else seen.first = status;
+  }
+  bool agree(const std::set<std::string>& pods) const {
+    for (const auto& pod : pods) {
+      auto found = views_.find(pod);
+      if (found == views_.end()) return false;
+      std::set<std::string> up;
+      for (const auto& [member, seen] : found->second)
+        if (seen.first == "up" && seen.second) up.insert(member);
+      if (up != pods) return false;
+    }
+    return true;
+  }
+  void forget(const std::string& pod) { views_.erase(pod); }
+
+ private:
+  std::map<std::string, std::map<std::string, std::pair<std::string, bool>>> views_;
+};
+
+struct sample {
+  std::int64_t formed_ns = -1;      ///< from t=0 until all pods see all up
+  std::int64_t detected_ns = -1;    ///< from the kill until a survivor marks it unreachable
+  std::int64_t removed_ns = -1;     ///< from the kill until every survivor removed it
+  std::int64_t converged_ns = -1;   ///< from the kill until every survivor sees exactly the survivors up
+};
+
+sample measure(std::uint64_t seed, int pods) {
+  const std::int64_t kill_at = 10 * s;
+  troupe::sim::simulation_config config;
+  config.seed = seed;
+  config.scenario = "cluster-measure";
+  config.capture_trace = true;
+  troupe::cluster::cluster_settings settings;
+  settings.seed_nodes = {"kv-0", "kv-1", "kv-2"};
+  std::vector<std::string> lines;
+  {
+    troupe::sim::simulation sim(config);
+    sim.add_deployment("kv", pods, [settings](troupe::actor_system& system, const troupe::sim::pod_info&) {
+      auto started = troupe::cluster::start_cluster(system, settings);
+      TROUPE_ASSERT(started.ok());
+    });
+    troupe::sim::fault kill;
+    kill.at_ns = kill_at;
+    kill.kind = troupe::sim::fault_kind::kill;
+    kill.pod = "kv-" + std::to_string(pods - 1);
+    sim.schedule({kill});
+    sim.run_until(kill_at + 30 * s);
+    lines = sim.trace().lines();
+  }
+  std::set<std::string> all, survivors;
+  for (int i = 0; i < pods; ++i) all.insert("kv-" + std::to_string(i));
+  survivors = all;
+  const std::string victim = "kv-" + std::to_string(pods - 1);
+  survivors.erase(victim);
+  views v;
+  sample out;
+  std::set<std::string> removed_by;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto e = nlohmann::json::parse(lines[i]);
+    const std::int64_t t = e["t"];
+    if (e["ev"] == "fault" && e["kind"] == "kill") v.forget(victim);
+    if (e["ev"] != "member") continue;
+    v.apply(e);
+    if (out.formed_ns < 0 && t < kill_at && v.agree(all)) out.formed_ns = t;
+    if (t < kill_at) continue;
+    const std::string status = e["status"];
+    if (e["member"] == victim && status == "unreachable" && out.detected_ns < 0)
+      out.detected_ns = t - kill_at;
+    if (e["member"] == victim && status == "removed") removed_by.insert(e["pod"]);
+    if (out.removed_ns < 0 && removed_by == survivors) out.removed_ns = t - kill_at;
+    if (out.converged_ns < 0 && out.removed_ns >= 0 && v.agree(survivors))
+      out.converged_ns = t - kill_at;
+  }
+  return out;
+}
+
+nlohmann::json summary(std::vector<std::int64_t> values) {
+  std::sort(values.begin(), values.end());
+  const auto missing = std::count(values.begin(), values.end(), -1);
+  std::erase(values, -1);
+  if (values.empty()) return {{"missing", missing}};
+  auto in_ms = [](std::int64_t ns) { return static_cast<double>(ns) / 1e6; };
+  return {{"min_ms", in_ms(values.front())},
+          {"median_ms", in_ms(values[values.size() / 2])},
+          {"p90_ms", in_ms(values[values.size() * 9 / 10])},
+          {"max_ms", in_ms(values.back())},
+          {"missing", missing}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seeds = 50, pods = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--seeds") seeds = std::atoi(argv[i + 1]);
+    else if (flag == "--pods") pods = std::atoi(argv[i + 1]);
+    else {
+      std::cerr << "usage: troupe-cluster-measure [--seeds N] [--pods P]\n";
+      return 2;
+    }
+  }
+  if (seeds < 1 || pods < 2 || pods > 64) {
+    std::cerr << "--seeds must be >= 1 and --pods in 2..64\n";
+    return 2;
+  }
+  std::vector<std::int64_t> formed, detected, removed, converged;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    const sample one = measure(static_cast<std::uint64_t>(seed), pods);
+    formed.push_back(one.formed_ns);
+    detected.push_back(one.detected_ns);
+    removed.push_back(one.removed_ns);
+    converged.push_back(one.converged_ns);
+  }
+  const troupe::cluster::cluster_settings defaults;
+  nlohmann::json report = {
+      {"pods", pods},
+      {"seeds", seeds},
+      {"settings",
+       {{"heartbeat_interval_ms", defaults.failure_detector.heartbeat_interval_ns / ms},
+        {"acceptable_pause_ms", defaults.failure_detector.acceptable_pause_ns / ms},
+        {"phi_threshold", defaults.failure_detector.threshold},
+        {"gossip_interval_ms", defaults.gossip_interval_ns / ms},
+        {"stable_after_ms", defaults.downing.stable_after_ns / ms}}},
+      {"formation_from_start", summary(formed)},
+      {"kill_to_unreachable", summary(detected)},
+      {"kill_to_removed_everywhere", summary(removed)},
+      {"kill_to_converged", summary(converged)}};
+  std::cout << report.dump(2) << "\n";
+  return 0;
+}
