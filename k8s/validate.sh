@@ -1,6 +1,6 @@
 #!/bin/sh
 # Validates the Kubernetes manifests offline (docs/kubernetes.md, "Validation"):
-#   1. renders k8s/ and k8s/check-job/ with `kubectl kustomize` (no cluster needed);
+#   1. renders k8s/, k8s/check-job/ and k8s/overlays/tcp-probes/ with `kubectl kustomize` (no cluster needed);
 #   2. checks every rendered object against the Kubernetes schemas (npm: kubernetes-models,
 #      @kubernetes-models/validate) and runs the cross-reference lint (k8s/validate/lint.js);
 #   3. self-test: the lint's unit tests (node --test) and every broken overlay in
@@ -37,7 +37,7 @@ render() {
 }
 
 echo "== kubectl kustomize ($("$KUBECTL" version --client 2>/dev/null | head -n 1))"
-for dir in "$here" "$here/check-job"; do
+for dir in "$here" "$here/check-job" "$here/overlays/tcp-probes"; do
   name=$(basename "$dir")
   if render "$dir" "$work/$name.yaml"; then
     pass "kubectl kustomize $dir"
@@ -47,7 +47,7 @@ for dir in "$here" "$here/check-job"; do
 done
 
 echo "== schema validation and cross-reference lint"
-for name in k8s check-job; do
+for name in k8s check-job tcp-probes; do
   [ -s "$work/$name.yaml" ] || continue
   if node "$here/validate/validate.js" "$work/$name.yaml"; then
     pass "valid: $name"
