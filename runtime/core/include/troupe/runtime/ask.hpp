@@ -69,6 +69,11 @@ class ask_cell final : public cell {
   }
 
   enqueue_status enqueue(envelope* message) override {
+    if (sink_ != nullptr && message->trace_id != 0) {
+      // The reply reaches its receiver now: trace it like a delivery to an actor.
+      cell* from = message->sender();
+      sink_->on_deliver(*message, from ? from->node() : node_, from ? from->path() : "", path());
+    }
     if (auto value = take_as<R>(*message)) {
       complete(std::move(*value));
     } else {
