@@ -134,14 +134,44 @@ transport* remoting::attached() const {
   return transport_;
 }
 
+std::size_t remoting::proxy_hash(std::string_view node, std::string_view path) {
+  const std::size_t node_hash = std::hash<std::string_view>{}(node);
+  const std::size_t path_hash = std::hash<std::string_view>{}(path);
+  return node_hash ^ (path_hash + 0x9e3779b97f4a7c15ULL + (node_hash << 6));
+}
+
+void remoting::grow_proxies() {
+  std::vector<proxy_slot> old = std::move(proxy_slots_);
+  proxy_slots_.clear();
+  proxy_slots_.resize(std::max<std::size_t>(64, old.size() * 2));
+  const std::size_t mask = proxy_slots_.size() - 1;
+  for (auto& slot : old) {
+    if (!slot.proxy) continue;
+    std::size_t i = slot.hash & mask;
+    while (proxy_slots_[i].proxy) i = (i + 1) & mask;
+    proxy_slots_[i] = std::move(slot);
+  }
+}
+
 cell_ptr<remote_cell> remoting::proxy(std::string_view node, std::string_view path) {
   std::lock_guard lock(mutex_);
-  auto found = proxies_.find(proxy_key{node, path});
-  if (found != proxies_.end()) return found->second;
+  const std::size_t hash = proxy_hash(node, path);
+  if (!proxy_slots_.empty()) {
+    const std::size_t mask = proxy_slots_.size() - 1;
+    for (std::size_t i = hash & mask; proxy_slots_[i].proxy; i = (i + 1) & mask) {
+      const proxy_slot& slot = proxy_slots_[i];
+      if (slot.hash == hash && slot.proxy->node() == node && slot.proxy->path_view() == path)
+        return slot.proxy;
+    }
+  }
+  if ((proxy_count_ + 1) * 2 > proxy_slots_.size()) grow_proxies();
   auto created =
       cell_ptr<remote_cell>::adopt(new remote_cell(system_, std::string(node), std::string(path)));
-  // The key views the proxy's own strings: the table's reference keeps them alive.
-  proxies_.emplace(proxy_key{created->node(), created->path_view()}, created);
+  const std::size_t mask = proxy_slots_.size() - 1;
+  std::size_t i = hash & mask;
+  while (proxy_slots_[i].proxy) i = (i + 1) & mask;
+  proxy_slots_[i] = proxy_slot{hash, created};
+  ++proxy_count_;
   return created;
 }
 
@@ -178,8 +208,8 @@ void remoting::node_down(std::string_view node) {
   std::vector<cell_ptr<remote_cell>> affected;
   {
     std::lock_guard lock(mutex_);
-    for (auto& [key, proxy] : proxies_)
-      if (key.node == node) affected.push_back(proxy);
+    for (const auto& slot : proxy_slots_)
+      if (slot.proxy && slot.proxy->node() == node) affected.push_back(slot.proxy);
   }
   // In path order: the order of the terminated notices must not depend on hashing.
   std::sort(affected.begin(), affected.end(),

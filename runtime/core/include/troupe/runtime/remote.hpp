@@ -95,22 +95,18 @@ class remoting {
       return std::hash<std::string_view>{}(text);
     }
   };
-  /// A proxy's address; views of the node and path strings of the proxy it maps to.
-  struct proxy_key {
-    std::string_view node;
-    std::string_view path;
-    friend bool operator==(const proxy_key&, const proxy_key&) = default;
+  /// One slot of the proxy table; an empty `proxy` is a free slot.
+  struct proxy_slot {
+    std::size_t hash = 0;
+    cell_ptr<remote_cell> proxy;
   };
-  struct proxy_key_hash {
-    std::size_t operator()(const proxy_key& key) const {
-      const std::size_t node = std::hash<std::string_view>{}(key.node);
-      const std::size_t path = std::hash<std::string_view>{}(key.path);
-      return node ^ (path + 0x9e3779b97f4a7c15ULL + (node << 6));
-    }
-  };
-  // Every inbound message looks up its sender's proxy and its receiver: hashed tables.
-  // node_down sorts what it visits by path, so no order depends on hashing.
-  std::unordered_map<proxy_key, cell_ptr<remote_cell>, proxy_key_hash> proxies_;
+  static std::size_t proxy_hash(std::string_view node, std::string_view path);
+  void grow_proxies();
+  // Every inbound message looks up its sender's proxy, so proxies live in an open-addressing
+  // table (linear probing, at most half full): a lookup reads one small array slot, then the
+  // proxy it returns. node_down sorts what it visits by path, so no order depends on hashing.
+  std::vector<proxy_slot> proxy_slots_;  // size 0 or a power of two
+  std::size_t proxy_count_ = 0;
   std::unordered_map<std::string, cell_ptr<>, path_hash, std::equal_to<>> exports_;
   std::size_t prune_threshold_ = 64;  // prune expired exports when the table grows past it
 };
