@@ -25,6 +25,14 @@ std::string json_names(const std::vector<member_key>& keys) {
   return out + "]";
 }
 
+/// Members as "node#uid", which tells incarnations of one node apart.
+std::string json_ids(const std::vector<member_key>& keys) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    out += (i ? "," : "") + json_string(keys[i].first + "#" + std::to_string(keys[i].second));
+  return out + "]";
+}
+
 }  // namespace
 
 cluster_actor::cluster_actor(cluster_settings settings) : settings_(std::move(settings)) {
@@ -307,7 +315,9 @@ void cluster_actor::resolve_split_brain() {
   record("sbr", std::string("\"decision\":") +
                     (decision.action == downing_action::keep ? "\"keep\"" : "\"down_self\"") +
                     ",\"kept\":" + json_names(decision.kept) +
-                    ",\"downed\":" + json_names(decision.downed));
+                    ",\"downed\":" + json_names(decision.downed) +
+                    ",\"kept_ids\":" + json_ids(decision.kept) +
+                    ",\"downed_ids\":" + json_ids(decision.downed));
   if (decision.action == downing_action::down_self) {
     down_self("split brain resolver");
     return;

@@ -65,13 +65,23 @@ inline fault scale_to(std::int64_t t, int replicas) {
 
 /// Replays the trace: a pod serves while its own last status is `up` (and it is not killed,
 /// stopped or scaled away). A resolver `keep` decision stays in force while its pod serves.
-/// Two decisions in force whose kept sides are disjoint are a split brain.
+/// A split brain is two decisions in force whose kept sides are disjoint and each of which
+/// downed a member of the other's kept side (members as node#uid): both sides of one split
+/// believe they are the survivors.
 inline std::string check_split_brain(const std::vector<nlohmann::json>& events) {
+  struct decision {
+    std::set<std::string> kept, downed;
+  };
   std::map<std::string, bool> serving;
-  std::map<std::string, std::set<std::string>> kept;  // pods with a keep decision in force
+  std::map<std::string, decision> in_force;
   auto stop_serving = [&](const std::string& pod) {
     serving[pod] = false;
-    kept.erase(pod);
+    in_force.erase(pod);
+  };
+  auto intersects = [](const std::set<std::string>& a, const std::set<std::string>& b) {
+    for (const auto& x : a)
+      if (b.contains(x)) return true;
+    return false;
   };
   for (const auto& e : events) {
     const std::string ev = e["ev"], pod = e["pod"];
@@ -85,17 +95,18 @@ inline std::string check_split_brain(const std::vector<nlohmann::json>& events) 
       if (kind == "scale")
         for (const auto& removed : e["removed"]) stop_serving(removed.get<std::string>());
     } else if (ev == "sbr" && e["decision"] == "keep" && serving[pod]) {
-      std::set<std::string> side;
-      for (const auto& name : e["kept"]) side.insert(name.get<std::string>());
-      for (const auto& [other, other_side] : kept) {
+      decision mine;
+      for (const auto& id : e["kept_ids"]) mine.kept.insert(id.get<std::string>());
+      for (const auto& id : e["downed_ids"]) mine.downed.insert(id.get<std::string>());
+      for (const auto& [other, theirs] : in_force) {
         if (other == pod || !serving[other]) continue;
-        bool disjoint = true;
-        for (const auto& name : side) disjoint = disjoint && !other_side.contains(name);
-        if (disjoint)
+        if (!intersects(mine.kept, theirs.kept) && intersects(mine.downed, theirs.kept) &&
+            intersects(theirs.downed, mine.kept))
           return "at t=" + std::to_string(e["t"].get<std::int64_t>()) + " " + pod +
-                 " keeps a side disjoint from the side " + other + " keeps and serves";
+                 " keeps a side whose members " + other + "'s side downed, while " + other +
+                 " still serves";
       }
-      kept[pod] = side;
+      in_force[pod] = mine;
     }
   }
   return {};
