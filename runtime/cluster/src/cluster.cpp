@@ -175,6 +175,10 @@ void cluster_actor::on_gossip(const gossip& message) {
   // Two clusters never merge: gossip from a node this one does not know, that does not
   // know this one, comes from another cluster.
   if (!state_.members.contains(sender) && !message.state.members.contains(self_)) return;
+  auto& seen = peer_up_[message.from_node];
+  seen.clear();
+  for (const auto& [key, info] : message.state.members)
+    if (info.status == member_status::up) seen.insert(key);
   membership_state merged = merge(state_, message.state);
   if (merged == state_) return;
   state_ = std::move(merged);
@@ -303,6 +307,7 @@ void cluster_actor::resolve_split_brain() {
     if (unreachable(key)) cut_off.push_back(key);
     if (info.status == member_status::up) up.push_back(key);
   }
+  if (cut_off.empty()) update_universe();
   const std::int64_t now = now_ns();
   if (cut_off != last_unreachable_ || up != last_up_) {
     last_unreachable_ = cut_off;
@@ -311,7 +316,7 @@ void cluster_actor::resolve_split_brain() {
   }
   if (cut_off.empty() || now - unreachable_changed_ns_ < settings_.downing.stable_after_ns)
     return;
-  const downing_decision decision = decide(settings_.downing, state_, self_, cut_off);
+  const downing_decision decision = decide(settings_.downing, state_, self_, cut_off, universe_);
   record("sbr", std::string("\"decision\":") +
                     (decision.action == downing_action::keep ? "\"keep\"" : "\"down_self\"") +
                     ",\"kept\":" + json_names(decision.kept) +
@@ -328,6 +333,26 @@ void cluster_actor::resolve_split_brain() {
       at->second.status = member_status::down;
   }
   sync_detectors();
+}
+
+void cluster_actor::update_universe() {
+  // Everyone is reachable: this is the member set the next split is counted against. A
+  // member leaves it only once every up member's latest gossip no longer has it up, so that a
+  // side cut off before it heard of a removal is still counted as the other side counts it.
+  member_universe next;
+  for (const auto& [key, info] : state_.members)
+    if (info.status == member_status::up) next.emplace(key, info.up_number);
+  for (const auto& [key, up_number] : universe_) {
+    if (next.contains(key)) continue;
+    bool someone_has_it_up = false;
+    for (const auto& [member, info] : state_.members) {
+      if (member == self_ || info.status != member_status::up) continue;
+      auto seen = peer_up_.find(member.first);
+      if (seen == peer_up_.end() || seen->second.contains(key)) someone_has_it_up = true;
+    }
+    if (someone_has_it_up) next.emplace(key, up_number);
+  }
+  universe_ = std::move(next);
 }
 
 void cluster_actor::down_self(std::string_view reason) {
@@ -354,6 +379,8 @@ void cluster_actor::down_self(std::string_view reason) {
   locally_unreachable_.clear();
   last_unreachable_.clear();
   last_up_.clear();
+  universe_.clear();
+  peer_up_.clear();
   not_member_answers_.clear();
   self_.second = random_u64() | 1;
   rejoin_at_ns_ = now_ns() + settings_.rejoin_delay_ns;

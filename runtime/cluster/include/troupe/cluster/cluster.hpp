@@ -131,6 +131,7 @@ class cluster_actor final : public actor<cluster_protocol> {
   void leader_actions();
   void resolve_split_brain();
   void down_self(std::string_view reason);
+  void update_universe();
   void gossip_to_peers();
   void send_gossip(const std::string& node);
   void sync_detectors();
@@ -158,6 +159,9 @@ class cluster_actor final : public actor<cluster_protocol> {
   std::vector<member_key> last_unreachable_;
   std::vector<member_key> last_up_;
   std::int64_t unreachable_changed_ns_ = 0;
+  member_universe universe_;  ///< up members when all were last reachable (see decide)
+  /// node -> the up members of the latest gossip from it (bounded by members_max each).
+  std::map<std::string, std::set<member_key>> peer_up_;
 };
 
 /// Spawns the cluster actor of `system` under the name "cluster".

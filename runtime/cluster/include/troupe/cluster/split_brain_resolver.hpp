@@ -38,11 +38,20 @@ struct downing_decision {
   std::vector<member_key> downed;  ///< members to mark down (unreachable, or this side)
 };
 
-/// Decides for `self` given the state's members and the unreachable set (members `self`
-/// cannot reach, directly or through gossip). Only `up` members count; joining, leaving and
-/// exiting ones never tip a decision, but unreachable ones of any status are downed by a
-/// keeping side. Requires `self` to be an up member not in `unreachable`.
+/// The up members (with their up_number) when a member last saw every member reachable.
+/// Sides are counted against it, not against the current view: a side that removed members
+/// while the other side could not hear of it must not shrink the count in its own favour.
+using member_universe = std::map<member_key, std::uint64_t>;
+
+/// Decides for `self` given the state's members, the unreachable set (members `self` cannot
+/// reach, directly or through gossip) and the universe. Counted members are the state's up
+/// members and the universe; this side is the counted members that are up in the state and
+/// reachable; every other counted member is on the other side (unreachable, or downed or
+/// removed since the universe was taken). Joining, leaving and exiting members never tip a
+/// decision, but unreachable ones of any status are downed by a keeping side. Requires
+/// `self` to be an up member not in `unreachable`.
 downing_decision decide(const downing_settings& settings, const membership_state& state,
-                        const member_key& self, const std::vector<member_key>& unreachable);
+                        const member_key& self, const std::vector<member_key>& unreachable,
+                        const member_universe& universe = {});
 
 }  // namespace troupe::cluster
