@@ -73,6 +73,32 @@ TEST(counter, a_long_partition_of_a_primary_stays_decidable) {
               outcome.phases["info"]);
 }
 
+TEST(counter, ack_before_majority_loses_increments) {
+  std::string error;
+  auto app = troupe::apps::counter::make({{"bug", "ack_before_majority"}}, error);
+  ASSERT_NE(app, nullptr) << error;
+  int failed = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    auto config = long_partition(seed);
+    // Kill and restart each pod in turn: every shard's primary loses its unreplicated adds.
+    config.faults.clear();
+    for (int pod = 0; pod < 3; ++pod) {
+      const std::int64_t at = (2 + 3 * pod) * s + static_cast<std::int64_t>(seed * 37 * ms);
+      const std::string name = "counter-" + std::to_string(pod);
+      config.faults.push_back({.at_ns = at, .kind = troupe::sim::fault_kind::kill, .pod = name});
+      config.faults.push_back(
+          {.at_ns = at + 500 * ms, .kind = troupe::sim::fault_kind::restart, .pod = name});
+    }
+    auto outcome = troupe::apps::testing::run(*app, config);
+    if (!outcome.passed() && failed++ == 0)
+      std::printf("counter ack_before_majority: seed %llu fails %s: %s\n",
+                  static_cast<unsigned long long>(seed), outcome.failures.begin()->first.c_str(),
+                  outcome.failures.begin()->second.c_str());
+  }
+  std::printf("counter ack_before_majority: %d of 20 seeds fail\n", failed);
+  EXPECT_GT(failed, 0);
+}
+
 TEST(counter, shards_spread_over_the_servers) {
   std::set<std::size_t> used;
   for (int i = 0; i < 8; ++i)
