@@ -55,8 +55,9 @@ struct app_options {
 };
 
 /// The name of actor `actor` ("a17") and its pod ("sim-3").
-inline std::string actor_name(int actor) { return "a" + std::to_string(actor); }
-inline std::string pod_name(int pod) { return "sim-" + std::to_string(pod); }
+// Built with append: `"a" + std::to_string(...)` trips GCC 12's false -Wrestrict warning.
+inline std::string actor_name(int actor) { return std::string("a").append(std::to_string(actor)); }
+inline std::string pod_name(int pod) { return std::string("sim-").append(std::to_string(pod)); }
 
 class member final : public troupe::actor<protocol> {
  public:
@@ -70,7 +71,8 @@ class member final : public troupe::actor<protocol> {
     for (int k = 0; k < options_.peers_per_actor && others > 0; ++k) {
       const int pod = (pod_ + 1 + (index_ + k * 7) % others) % options_.pods;
       const int actor = (index_ * 31 + k * 17) % options_.actors_per_pod;
-      peers_.push_back(system().remote_ref<protocol>(pod_name(pod), "/user/" + actor_name(actor)));
+      const std::string path = std::string("/user/").append(actor_name(actor));
+      peers_.push_back(system().remote_ref<protocol>(pod_name(pod), path));
     }
     if (peers_.empty()) return;
     if (options_.window > 0) {

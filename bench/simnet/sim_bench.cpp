@@ -110,7 +110,8 @@ sim_bench::app_options app_config(const options& o, int pods) {
 
 void run_deliveries(const options& o) {
   const int pods = o.pods > 0 ? o.pods : 10;
-  const long long measured = o.deliveries > 0 ? o.deliveries : (o.trace_path.empty() ? 5'000'000 : 2'000'000);
+  const long long default_measured = o.trace_path.empty() ? 5'000'000 : 2'000'000;
+  const long long measured = o.deliveries > 0 ? o.deliveries : default_measured;
   sim_bench::counters seen;
   troupe::sim::simulation sim(sim_config(o, "bench-deliveries"));
   sim.add_deployment("sim", pods, sim_bench::boot(app_config(o, pods), &seen));

@@ -195,7 +195,8 @@ void simulation::trace_drop(const in_flight& message, const char* reason) {
   // flight carry no copies of their paths and type name.
   wire::user_envelope decoded;
   const auto error = wire::decode_envelope(message.bytes, decoded);
-  TROUPE_ASSERT_MSG(error == wire::envelope_error::none, "the simulator's own envelope failed to decode");
+  TROUPE_ASSERT_MSG(error == wire::envelope_error::none,
+                    "the simulator's own envelope failed to decode");
   trace_.event(now_ns_, "drop", pods_[message.to]->name())
       .field("id", decoded.message_id)
       .field("from_pod", pods_[message.from]->name())
