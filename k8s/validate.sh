@@ -2,7 +2,8 @@
 # Validates the Kubernetes manifests offline (docs/kubernetes.md, "Validation"):
 #   1. renders k8s/, k8s/check-job/ and k8s/overlays/tcp-probes/ with `kubectl kustomize` (no cluster needed);
 #   2. checks every rendered object against the Kubernetes schemas (npm: kubernetes-models,
-#      @kubernetes-models/validate) and runs the cross-reference lint (k8s/validate/lint.js);
+#      @kubernetes-models/validate) and runs the cross-reference lint (k8s/validate/lint.js),
+#      and checks k8s/Containerfile against the manifests (k8s/validate/containerfile.js);
 #   3. self-test: the lint's unit tests (node --test) and every broken overlay in
 #      k8s/validate/testdata/broken-*/ must fail validation with its expected message.
 # Needs kubectl (any version from 1.20, Debian's kubernetes-client) and node >= 18 with npm.
@@ -56,14 +57,22 @@ for name in k8s check-job tcp-probes; do
   fi
 done
 
+echo "== Containerfile against the manifests"
+if node "$here/validate/containerfile.js" "$here/Containerfile" "$here/.." \
+     "$work/k8s.yaml" "$work/check-job.yaml" "$work/tcp-probes.yaml"; then
+  pass "Containerfile: exec-form ENTRYPOINT, EXPOSEd ports, installed programs, scenarios"
+else
+  fail "Containerfile against the manifests"
+fi
+
 if [ "$self_test" = 1 ]; then
-  echo "== self-test: lint unit tests"
+  echo "== self-test: lint and Containerfile unit tests"
   if TROUPE_RENDERED="$work/k8s.yaml" TROUPE_RENDERED_JOB="$work/check-job.yaml" \
        node --test "$here/validate/test/" >"$work/node-test.log" 2>&1; then
-    pass "lint unit tests ($(grep -E '^# pass' "$work/node-test.log" | sed 's/# //'))"
+    pass "unit tests ($(grep -E '^# pass' "$work/node-test.log" | sed 's/# //'))"
   else
     cat "$work/node-test.log"
-    fail "lint unit tests"
+    fail "unit tests"
   fi
 
   echo "== self-test: broken manifests must fail"
