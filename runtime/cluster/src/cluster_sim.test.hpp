@@ -16,6 +16,7 @@
 #include "troupe/checkers/membership.hpp"
 #include "troupe/checkers/trace.hpp"
 #include "troupe/cluster/cluster.hpp"
+#include "troupe/cluster/singleton.hpp"
 #include "troupe/simnet/simulation.hpp"
 
 namespace cluster_sim {
@@ -32,6 +33,12 @@ struct run_options {
   std::int64_t duration_ns = 20 * s;
   std::uint64_t seed = 1;
   troupe::cluster::cluster_settings settings;  ///< seed_nodes are filled in: kv-0..kv-2
+  bool singleton = false;  ///< also run a singleton_manager of `idle_singleton` on every pod
+};
+
+/// The singleton of the tests: does nothing, its life is what counts.
+struct idle_singleton final : troupe::actor<int> {
+  void on_message(int&) override {}
 };
 
 struct run_result {
@@ -113,12 +120,51 @@ inline std::string check_split_brain(const std::vector<nlohmann::json>& events) 
 }
 
 /// Boots the cluster actor on every pod, seeds kv-0, kv-1, kv-2.
-inline troupe::sim::boot_function boot(troupe::cluster::cluster_settings settings) {
+inline troupe::sim::boot_function boot(troupe::cluster::cluster_settings settings,
+                                       bool singleton) {
   settings.seed_nodes = {"kv-0", "kv-1", "kv-2"};
-  return [settings](troupe::actor_system& system, const troupe::sim::pod_info&) {
+  return [settings, singleton](troupe::actor_system& system, const troupe::sim::pod_info&) {
     auto started = troupe::cluster::start_cluster(system, settings);
     TROUPE_ASSERT(started.ok());
+    if (!singleton) return;
+    auto manager = system.spawn_with<troupe::cluster::singleton_manager<idle_singleton>>(
+        {"singleton", {}}, std::string("idle"));
+    TROUPE_ASSERT(manager.ok());
   };
+}
+
+/// Replays `singleton` events (and kills, stops, scale-downs, which end a pod's instance):
+/// returns where the singleton runs after each event, and the first moment two pods ran it
+/// ("" if never). Pods paused count as running: a paused holder has not stopped it.
+struct singleton_report {
+  std::string overlap;
+  std::vector<std::pair<std::int64_t, std::string>> starts;  ///< (t, pod)
+  std::set<std::string> running_at_end;
+};
+inline singleton_report check_singleton(const std::vector<nlohmann::json>& events) {
+  singleton_report out;
+  std::set<std::string> running;
+  for (const auto& e : events) {
+    const std::string ev = e["ev"], pod = e["pod"];
+    if (ev == "singleton") {
+      if (e["state"] == "started") {
+        running.insert(pod);
+        out.starts.emplace_back(e["t"].get<std::int64_t>(), pod);
+      } else {
+        running.erase(pod);
+      }
+    } else if (ev == "fault") {
+      const std::string kind = e["kind"];
+      if (kind == "kill" || kind == "stop") running.erase(pod);
+      if (kind == "scale")
+        for (const auto& removed : e["removed"]) running.erase(removed.get<std::string>());
+    }
+    if (running.size() > 1 && out.overlap.empty())
+      out.overlap = "at t=" + std::to_string(e["t"].get<std::int64_t>()) + " " +
+                    std::to_string(running.size()) + " pods run the singleton";
+  }
+  out.running_at_end = running;
+  return out;
 }
 
 inline run_result run(const run_options& options,
@@ -131,7 +177,7 @@ inline run_result run(const run_options& options,
   run_result out;
   {
     troupe::sim::simulation sim(config);
-    sim.add_deployment("kv", options.pods, boot(options.settings));
+    sim.add_deployment("kv", options.pods, boot(options.settings, options.singleton));
     auto problem = sim.validate(options.faults);
     EXPECT_FALSE(problem.has_value()) << *problem;
     sim.schedule(options.faults);

@@ -1,0 +1,88 @@
+#pragma once
+/// The cluster singleton: one instance of an actor cluster-wide, on the oldest member.
+/// Spawn a `singleton_manager<A>` on every node (after the cluster actor); each manager
+/// subscribes to the cluster, and the one on the oldest member runs the singleton as its
+/// child. The oldest is the member with the smallest up_number among those up, leaving,
+/// exiting or down: a downed holder keeps the role until it is removed, so that its
+/// successor starts only after the holder's own node has stopped it (the holder's node downs
+/// itself at about the same time, or learns it was downed). Each start and stop is a
+/// `singleton` trace event: {"name":"counter","state":"started"}. docs/cluster.md.
+
+#include <optional>
+#include <string>
+#include <tuple>
+#include <variant>
+
+#include "troupe/cluster/cluster.hpp"
+
+namespace troupe::cluster {
+
+/// The oldest member of `state` that holds the singleton role, if any.
+std::optional<member_key> singleton_holder(const membership_state& state);
+
+struct singleton_tick {};
+/// The cluster's answer to get_state, delivered as a message to the manager.
+struct singleton_state {
+  membership_state state;
+};
+
+using singleton_protocol = std::variant<member_event, singleton_tick, singleton_state>;
+
+/// Runs the singleton of type A (constructed from `args`) while this node is the oldest.
+template <class A, class... Args>
+class singleton_manager final : public actor<singleton_protocol> {
+ public:
+  explicit singleton_manager(std::string name, Args... args)
+      : name_(std::move(name)), arguments_(std::move(args)...) {}
+
+  void pre_start() override {
+    auto cluster = system().template lookup<cluster_protocol>(cluster_actor_name);
+    TROUPE_ASSERT(cluster.has_value());  // start the cluster actor first
+    cluster_ = *cluster;
+    cluster_.tell(subscribe{self_any()});
+    start_periodic_timer("check", singleton_tick{}, std::chrono::milliseconds(200));
+  }
+  void post_stop() override { set_running(false); }
+
+  void on_message(singleton_protocol& message) override {
+    if (auto* event = std::get_if<member_event>(&message)) {
+      if (event->node == system().node_name() && event->status == "down") set_running(false);
+      return ask_state();
+    }
+    if (std::holds_alternative<singleton_tick>(message)) return ask_state();
+    const auto& state = std::get<singleton_state>(message).state;
+    const auto holder = singleton_holder(state);
+    set_running(holder && holder->first == system().node_name() &&
+                state.members.at(*holder).status == member_status::up);
+  }
+
+ private:
+  void ask_state() {
+    this->template ask<membership_state>(
+        cluster_, get_state{}, std::chrono::seconds(1),
+        [this](result<membership_state> answer) {
+          if (!answer.ok()) return;
+          singleton_protocol message = singleton_state{std::move(answer.value())};
+          on_message(message);
+        });
+  }
+  void set_running(bool run) {
+    if (run == running_.valid()) return;
+    if (run) {
+      running_ = std::apply([&](const auto&... a) { return this->template spawn<A>(a...); },
+                            arguments_);
+    } else {
+      stop(running_);
+      running_ = {};
+    }
+    record("singleton", "\"name\":\"" + name_ + "\",\"state\":\"" +
+                            (run ? "started" : "stopped") + "\"");
+  }
+
+  std::string name_;
+  std::tuple<Args...> arguments_;
+  actor_ref<cluster_protocol> cluster_;
+  any_ref running_;
+};
+
+}  // namespace troupe::cluster

@@ -1,0 +1,56 @@
+// Goal: the cluster singleton runs on exactly one pod once the cluster has formed, moves to
+// another pod when its holder is killed or is on the minority side of a long partition, and
+// never runs on two pods at once (judged from the trace's `singleton` events).
+
+#include "cluster_sim.test.hpp"
+
+namespace {
+
+using namespace cluster_sim;
+
+TEST(singleton, runs_once_on_the_oldest_member) {
+  run_options o;
+  o.singleton = true;
+  o.duration_ns = 10 * s;
+  auto r = run(o);
+  const auto report = check_singleton(r.events);
+  EXPECT_EQ(report.overlap, "");
+  ASSERT_EQ(report.starts.size(), 1u);
+  EXPECT_EQ(report.starts[0].second, "kv-0");  // kv-0 formed the cluster: up_number 1
+  EXPECT_LT(report.starts[0].first, 2 * s);
+  EXPECT_EQ(report.running_at_end, std::set<std::string>{"kv-0"});
+}
+
+TEST(singleton, moves_when_its_holder_is_killed) {
+  run_options o;
+  o.singleton = true;
+  o.faults = {at(5 * s, fault_kind::kill, "kv-0")};
+  o.duration_ns = 20 * s;
+  auto r = run(o);
+  EXPECT_TRUE(r.membership.ok) << r.membership.message;
+  const auto report = check_singleton(r.events);
+  EXPECT_EQ(report.overlap, "");
+  ASSERT_EQ(report.starts.size(), 2u);
+  EXPECT_NE(report.starts[1].second, "kv-0");
+  EXPECT_LT(report.starts[1].first, 5 * s + 5 * s);  // removed after about 3.8 s
+  EXPECT_EQ(report.running_at_end.size(), 1u);
+}
+
+TEST(singleton, leaves_the_minority_side_of_a_long_partition) {
+  run_options o;
+  o.singleton = true;
+  o.faults = {split(5 * s, {{"kv-0"}, {"kv-1", "kv-2"}}), at(15 * s, fault_kind::heal)};
+  o.duration_ns = 30 * s;
+  auto r = run(o);
+  EXPECT_TRUE(r.membership.ok) << r.membership.message;
+  EXPECT_EQ(r.split_brain, "");
+  const auto report = check_singleton(r.events);
+  EXPECT_EQ(report.overlap, "");
+  ASSERT_GE(report.starts.size(), 2u);
+  EXPECT_NE(report.starts[1].second, "kv-0");
+  EXPECT_LT(report.starts[1].first, 15 * s);
+  EXPECT_EQ(report.running_at_end.size(), 1u);
+  EXPECT_FALSE(report.running_at_end.contains("kv-0"));  // kv-0 rejoined as the youngest
+}
+
+}  // namespace
