@@ -37,7 +37,8 @@ sim::boot_function boot_for(const scenario::scenario& s, const scenario::deploym
   };
 }
 
-void check_properties(const scenario::scenario& s, sim::simulation& sim, run_report& report) {
+void check_properties(const scenario::scenario& s, const apps::application& app,
+                      sim::simulation& sim, run_report& report) {
   auto parsed = checkers::read_trace_lines(sim.trace().lines());
   if (!parsed.ok()) {
     report.error = "the trace could not be read back: " + parsed.failure().to_string();
@@ -47,8 +48,12 @@ void check_properties(const scenario::scenario& s, sim::simulation& sim, run_rep
   report.operations = trace.operations.size();
   for (const auto& op : trace.operations)
     if (op.result == checkers::outcome::ok) ++report.operations_ok;
+  // The application's own model of its operations (nullptr: the kv register), kept alive
+  // for the checks.
+  const auto model = app.linearizability_model();
   for (const auto& name : s.properties) {
     checkers::property_options options;
+    options.linearizability_model = model.get();
     options.membership.liveness_window_ns = s.liveness_window_ns;
     auto outcome = checkers::check_property(trace, name, options);
     property_verdict v{name, false, "", std::nullopt};
@@ -98,7 +103,7 @@ run_report run_scenario(const scenario::scenario& s, const run_options& options)
     }
     sim.schedule(s.faults);
     sim.run_until(s.duration_ns);
-    check_properties(s, sim, report);
+    check_properties(s, *app, sim, report);
     sim.trace().flush();
     if (!sim.trace().ok()) report.error = "could not write the trace to '" + options.trace_path + "'";
     report.trace_hash = sim.trace().hash();
