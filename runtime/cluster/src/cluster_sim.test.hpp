@@ -128,7 +128,7 @@ inline troupe::sim::boot_function boot(troupe::cluster::cluster_settings setting
     TROUPE_ASSERT(started.ok());
     if (!singleton) return;
     auto manager = system.spawn_with<troupe::cluster::singleton_manager<idle_singleton>>(
-        {"singleton", {}}, std::string("idle"));
+        {"singleton", {}}, std::string("idle"), std::int64_t{1'000'000'000});
     TROUPE_ASSERT(manager.ok());
   };
 }

@@ -32,8 +32,12 @@ using singleton_protocol = std::variant<member_event, singleton_tick, singleton_
 template <class A, class... Args>
 class singleton_manager final : public actor<singleton_protocol> {
  public:
-  explicit singleton_manager(std::string name, Args... args)
-      : name_(std::move(name)), arguments_(std::move(args)...) {}
+  /// `handover_margin_ns`: how long this node must have been the holder before it starts
+  /// the instance (Pekko's down-removal margin): the two sides of a split detect it up to a
+  /// few heartbeats apart, so the side that goes down may stop its instance that much later
+  /// than the surviving side removes it.
+  singleton_manager(std::string name, std::int64_t handover_margin_ns, Args... args)
+      : name_(std::move(name)), margin_ns_(handover_margin_ns), arguments_(std::move(args)...) {}
 
   void pre_start() override {
     auto cluster = system().template lookup<cluster_protocol>(cluster_actor_name);
@@ -46,14 +50,23 @@ class singleton_manager final : public actor<singleton_protocol> {
 
   void on_message(singleton_protocol& message) override {
     if (auto* event = std::get_if<member_event>(&message)) {
-      if (event->node == system().node_name() && event->status == "down") set_running(false);
+      if (event->node == system().node_name() && event->status == "down") {
+        holder_since_ns_.reset();
+        set_running(false);
+      }
       return ask_state();
     }
     if (std::holds_alternative<singleton_tick>(message)) return ask_state();
     const auto& state = std::get<singleton_state>(message).state;
     const auto holder = singleton_holder(state);
-    set_running(holder && holder->first == system().node_name() &&
-                state.members.at(*holder).status == member_status::up);
+    const bool mine = holder && holder->first == system().node_name() &&
+                      state.members.at(*holder).status == member_status::up;
+    if (!mine) {
+      holder_since_ns_.reset();
+      return set_running(false);
+    }
+    if (!holder_since_ns_) holder_since_ns_ = now_ns();
+    if (now_ns() - *holder_since_ns_ >= margin_ns_) set_running(true);
   }
 
  private:
@@ -80,6 +93,8 @@ class singleton_manager final : public actor<singleton_protocol> {
   }
 
   std::string name_;
+  std::int64_t margin_ns_;
+  std::optional<std::int64_t> holder_since_ns_;  ///< since when this node is the holder
   std::tuple<Args...> arguments_;
   actor_ref<cluster_protocol> cluster_;
   any_ref running_;
