@@ -1,6 +1,8 @@
 // troupe-cluster-measure: measures in simulation, with default settings, over many seeds:
 // how long a cluster takes to form, and how long after a pod is killed the survivors remove
-// it and agree again (every survivor sees exactly the survivors up). Prints JSON.
+// it and agree again (every survivor sees exactly the survivors up), and, in a second run per
+// seed that kills the singleton holder kv-0, how long until another pod runs the singleton
+// (1 s hand-over margin). Prints JSON.
 //
 //   troupe-cluster-measure [--seeds N] [--pods P]
 
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "troupe/cluster/cluster.hpp"
+#include "troupe/cluster/singleton.hpp"
 #include "troupe/simnet/simulation.hpp"
 
 namespace {
@@ -52,14 +55,21 @@ class views {
   std::map<std::string, std::map<std::string, std::pair<std::string, bool>>> views_;
 };
 
+/// The singleton of the measurement: does nothing.
+struct idle_singleton final : troupe::actor<int> {
+  void on_message(int&) override {}
+};
+
 struct sample {
   std::int64_t formed_ns = -1;      ///< from t=0 until all pods see all up
   std::int64_t detected_ns = -1;    ///< from the kill until a survivor marks it unreachable
   std::int64_t removed_ns = -1;     ///< from the kill until every survivor removed it
   std::int64_t converged_ns = -1;   ///< from the kill until every survivor sees exactly the survivors up
+  std::int64_t singleton_ns = -1;   ///< from the kill of the holder until another pod runs it
 };
 
-sample measure(std::uint64_t seed, int pods) {
+/// Kills the singleton's holder (`kill_holder`, kv-0, the oldest) or the last pod.
+sample measure(std::uint64_t seed, int pods, bool kill_holder) {
   const std::int64_t kill_at = 10 * s;
   troupe::sim::simulation_config config;
   config.seed = seed;
@@ -73,11 +83,14 @@ sample measure(std::uint64_t seed, int pods) {
     sim.add_deployment("kv", pods, [settings](troupe::actor_system& system, const troupe::sim::pod_info&) {
       auto started = troupe::cluster::start_cluster(system, settings);
       TROUPE_ASSERT(started.ok());
+      auto manager = system.spawn_with<troupe::cluster::singleton_manager<idle_singleton>>(
+          {"singleton", {}}, std::string("idle"), std::int64_t{1'000'000'000});
+      TROUPE_ASSERT(manager.ok());
     });
     troupe::sim::fault kill;
     kill.at_ns = kill_at;
     kill.kind = troupe::sim::fault_kind::kill;
-    kill.pod = "kv-" + std::to_string(pods - 1);
+    kill.pod = kill_holder ? "kv-0" : "kv-" + std::to_string(pods - 1);
     sim.schedule({kill});
     sim.run_until(kill_at + 30 * s);
     lines = sim.trace().lines();
@@ -85,7 +98,7 @@ sample measure(std::uint64_t seed, int pods) {
   std::set<std::string> all, survivors;
   for (int i = 0; i < pods; ++i) all.insert("kv-" + std::to_string(i));
   survivors = all;
-  const std::string victim = "kv-" + std::to_string(pods - 1);
+  const std::string victim = kill_holder ? "kv-0" : "kv-" + std::to_string(pods - 1);
   survivors.erase(victim);
   views v;
   sample out;
@@ -94,6 +107,8 @@ sample measure(std::uint64_t seed, int pods) {
     const auto e = nlohmann::json::parse(lines[i]);
     const std::int64_t t = e["t"];
     if (e["ev"] == "fault" && e["kind"] == "kill") v.forget(victim);
+    if (e["ev"] == "singleton" && e["state"] == "started" && t > kill_at && out.singleton_ns < 0)
+      out.singleton_ns = t - kill_at;
     if (e["ev"] != "member") continue;
     v.apply(e);
     if (out.formed_ns < 0 && t < kill_at && v.agree(all)) out.formed_ns = t;
@@ -139,9 +154,10 @@ int main(int argc, char** argv) {
     std::cerr << "--seeds must be >= 1 and --pods in 2..64\n";
     return 2;
   }
-  std::vector<std::int64_t> formed, detected, removed, converged;
+  std::vector<std::int64_t> formed, detected, removed, converged, singleton;
   for (int seed = 1; seed <= seeds; ++seed) {
-    const sample one = measure(static_cast<std::uint64_t>(seed), pods);
+    singleton.push_back(measure(static_cast<std::uint64_t>(seed), pods, true).singleton_ns);
+    const sample one = measure(static_cast<std::uint64_t>(seed), pods, false);
     formed.push_back(one.formed_ns);
     detected.push_back(one.detected_ns);
     removed.push_back(one.removed_ns);
@@ -160,7 +176,8 @@ int main(int argc, char** argv) {
       {"formation_from_start", summary(formed)},
       {"kill_to_unreachable", summary(detected)},
       {"kill_to_removed_everywhere", summary(removed)},
-      {"kill_to_converged", summary(converged)}};
+      {"kill_to_converged", summary(converged)},
+      {"singleton_holder_kill_to_restarted", summary(singleton)}};
   std::cout << report.dump(2) << "\n";
   return 0;
 }
