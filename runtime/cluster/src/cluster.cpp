@@ -67,7 +67,8 @@ void cluster_actor::on_message(cluster_protocol& message) {
   if (auto* g = std::get_if<gossip>(&message)) return on_gossip(*g);
   if (auto* join = std::get_if<join_request>(&message)) return on_join(*join);
   if (auto* answer = std::get_if<not_a_member>(&message)) {
-    not_member_answers_[answer->node] = now_ns();
+    if (answer->previous_members.size() > settings_.members_max) return;
+    not_member_answers_[answer->node] = {now_ns(), answer->previous_members};
     return;
   }
   if (auto* leave = std::get_if<leave_notice>(&message)) return on_leave(*leave);
@@ -87,8 +88,15 @@ void cluster_actor::try_to_join() {
   const auto& seeds = settings_.seed_nodes;
   // The seeds, and every node of the cluster this node was in before it was downed: the
   // surviving side may hold no seed.
+  // Nodes whose answer the first seed needs before it may form a cluster: its own previous
+  // members and those of every node that answered (they may be serving without a seed).
+  std::set<std::string> previous(last_members_.begin(), last_members_.end());
+  for (const auto& [node, answer] : not_member_answers_)
+    if (now - answer.first <= 2 * settings_.seed_timeout_ns)
+      previous.insert(answer.second.begin(), answer.second.end());
+  previous.erase(self_.first);
   std::set<std::string> contacts(seeds.begin(), seeds.end());
-  contacts.insert(last_members_.begin(), last_members_.end());
+  contacts.insert(previous.begin(), previous.end());
   contacts.erase(self_.first);
   for (const auto& node : contacts)
     system().remote_ref<cluster_protocol>(node, cluster_actor_path)
@@ -100,12 +108,12 @@ void cluster_actor::try_to_join() {
   // running cluster must not start a second one.
   auto answered = [&](const std::string& node) {
     auto at = not_member_answers_.find(node);
-    return node == self_.first ||
-           (at != not_member_answers_.end() && now - at->second <= 2 * settings_.seed_timeout_ns);
+    return node == self_.first || (at != not_member_answers_.end() &&
+                                   now - at->second.first <= 2 * settings_.seed_timeout_ns);
   };
   const auto not_members = std::count_if(seeds.begin(), seeds.end(), answered);
   if (!seeds.empty() && static_cast<std::size_t>(not_members) * 2 <= seeds.size()) return;
-  if (!std::all_of(last_members_.begin(), last_members_.end(), answered)) return;
+  if (!std::all_of(previous.begin(), previous.end(), answered)) return;
   membership_state fresh;
   fresh.members[self_] = member_info{member_status::up, 1};
   become_member(std::move(fresh));
@@ -122,7 +130,7 @@ void cluster_actor::become_member(membership_state state) {
 void cluster_actor::on_join(const join_request& request) {
   if (!member_) {
     system().remote_ref<cluster_protocol>(request.node, cluster_actor_path)
-        .tell(not_a_member{self_.first});
+        .tell(not_a_member{self_.first, {last_members_.begin(), last_members_.end()}});
     return;
   }
   const member_key key(request.node, request.uid);

@@ -46,11 +46,13 @@ struct join_request {
   template <class A>
   void fields(A& a) { a(node, uid); }
 };
-/// The answer of a node that is not a member of any cluster to a join request.
+/// The answer of a node that is not a member of any cluster to a join request, with the
+/// other members of the cluster it was in before it was downed (empty for a fresh node).
 struct not_a_member {
   std::string node;
+  std::vector<std::string> previous_members;
   template <class A>
-  void fields(A& a) { a(node); }
+  void fields(A& a) { a(node, previous_members); }
 };
 /// The sender's full membership state.
 struct gossip {
@@ -148,7 +150,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   bool member_ = false;
   std::int64_t join_started_ns_ = 0;
   std::int64_t rejoin_at_ns_ = 0;
-  std::map<std::string, std::int64_t> not_member_answers_;  ///< node -> time of the answer
+  /// node -> time of its not_a_member answer and the previous members it reported.
+  std::map<std::string, std::pair<std::int64_t, std::vector<std::string>>> not_member_answers_;
   std::set<std::string> last_members_;  ///< the other members when this node was downed
   membership_state state_;
   std::map<member_key, phi_detector> detectors_;
