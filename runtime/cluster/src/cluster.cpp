@@ -309,10 +309,21 @@ void cluster_actor::resolve_split_brain() {
   if (settings_.downing.strategy == downing_strategy::none) return;
   auto me = state_.members.find(self_);
   if (me == state_.members.end() || me->second.status != member_status::up) return;
+  // A member counts on this side only if this node heard its heartbeat recently itself:
+  // phi adapts to the history, and after an earlier partition a long gap in the history can
+  // keep a member "available" for seconds after it was cut off again, which would let this
+  // side count a member that the other side counts too.
+  const std::int64_t fresh_ns = settings_.failure_detector.heartbeat_interval_ns +
+                                settings_.failure_detector.acceptable_pause_ns;
+  auto stale = [&](const member_key& key) {
+    auto detector = detectors_.find(key);
+    return detector != detectors_.end() &&
+           now_ns() - detector->second.last_heartbeat_ns() > fresh_ns;
+  };
   std::vector<member_key> cut_off, up;
   for (const auto& [key, info] : state_.members) {
     if (key == self_ || info.status > member_status::up) continue;
-    if (unreachable(key)) cut_off.push_back(key);
+    if (unreachable(key) || stale(key)) cut_off.push_back(key);
     if (info.status == member_status::up) up.push_back(key);
   }
   if (cut_off.empty()) update_universe();
