@@ -47,7 +47,11 @@ local_cell::local_cell(actor_system& system, local_cell* parent, std::uint64_t i
       id_(id),
       name_(std::move(name)),
       overflow_(mailbox.overflow),
-      capacity_(mailbox.capacity) {}
+      capacity_(mailbox.capacity) {
+  // Traced systems name the actor in every event: build the path once. It never changes,
+  // so other threads may read it without synchronisation.
+  if (system_.sink() != nullptr) traced_path_ = std::make_unique<const std::string>(build_path());
+}
 
 local_cell::~local_cell() {
   TROUPE_ASSERT(instance_ == nullptr);
@@ -67,7 +71,9 @@ void local_cell::message_dropped(const envelope& message, drop_reason reason, bo
   enqueue_system(new system_message(system_kind::undelivered, {}, std::string(message.type().name)));
 }
 
-std::string local_cell::path() const {
+std::string local_cell::path() const { return traced_path_ ? *traced_path_ : build_path(); }
+
+std::string local_cell::build_path() const {
   if (parent_ == nullptr) return "/user";
   std::string segment = name_.empty() ? "$" + std::to_string(id_) : name_;
   return parent_->path() + "/" + segment;

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+struct XXH3_state_s;  // xxhash.h
+
 namespace troupe::sim {
 
 /// Appends events to a trace. Not thread-safe: the simulation thread owns it.
@@ -57,8 +59,8 @@ class trace_writer {
   std::uint64_t next_message_id() { return ++last_message_id_; }
   std::uint64_t events() const { return next_seq_; }
   std::uint64_t bytes() const { return bytes_; }
-  /// FNV-1a 64 over every byte written so far.
-  std::uint64_t hash() const { return hash_; }
+  /// XXH3-64 (seed 0) over every byte written so far.
+  std::uint64_t hash() const;
   /// Writes buffered lines to the file.
   void flush();
   /// The lines written so far, without '\n' (only when capturing).
@@ -79,7 +81,7 @@ class trace_writer {
   std::uint64_t next_seq_ = 0;
   std::uint64_t last_message_id_ = 0;
   std::uint64_t bytes_ = 0;
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  ::XXH3_state_s* hash_state_;  // XXH3-64 over every byte written
   bool first_field_ = true;
   bool capture_ = false;
   std::string line_;  // the line being built; hashed and written by end()

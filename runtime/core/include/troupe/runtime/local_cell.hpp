@@ -179,6 +179,7 @@ class local_cell : public cell, public runnable {
   void cancel_all_timers();
   void stop_children(const char* reason);
   std::unique_lock<std::mutex> guard_children() const;
+  std::string build_path() const;
   void remove_watcher(cell* watcher);
   void trace_drop(envelope& message, drop_reason reason);
 
@@ -204,6 +205,7 @@ class local_cell : public cell, public runnable {
   local_cell* previous_sibling_ = nullptr;
   envelope* current_ = nullptr;
   std::unique_ptr<extras> extras_;
+  std::unique_ptr<const std::string> traced_path_;  // set at construction when traced
   mpsc_queue user_queue_;
   mpsc_queue system_queue_;
 };
