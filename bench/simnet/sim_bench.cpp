@@ -40,6 +40,7 @@ struct options {
   long long deliveries = 0;  // 0: the workload's default
   long long warmup = 200'000;
   std::string trace_path;
+  bool no_trace = false;  // --no-trace: actors' events are not traced at all
   int pods = 0;  // 0: the workload's default
   int actors_per_pod = 100;
   int window = 4;
@@ -89,11 +90,18 @@ double fnv1a_ns_per_byte() {
   return (cpu_seconds() - cpu_0) * 1e9 / (static_cast<double>(text.size()) * rounds);
 }
 
+/// "none": actors' events untraced; "hash": traced and hashed, no file; "file": written too.
+const char* trace_label(const options& o) {
+  if (o.no_trace) return "none";
+  return o.trace_path.empty() ? "hash" : "file";
+}
+
 troupe::sim::simulation_config sim_config(const options& o, const std::string& scenario) {
   troupe::sim::simulation_config config;
   config.seed = o.seed;
   config.scenario = scenario;
   config.trace_path = o.trace_path;
+  config.trace_runtime_events = !o.no_trace;
   return config;
 }
 
@@ -140,7 +148,7 @@ void run_deliveries(const options& o) {
       "\"simulated_s\":%.6f,\"trace_bytes_per_delivery\":%.1f,"
       "\"hash_ns_per_delivery\":%.1f,\"hash_bound_deliveries_per_cpu_s\":%.0f,"
       "\"trace_hash\":\"%s\",\"goal_deliveries_per_s\":%.0f,\"met\":%s}\n",
-      o.trace_path.empty() ? "off" : "file", pods, o.actors_per_pod, o.window, o.peers,
+      trace_label(o), pods, o.actors_per_pod, o.window, o.peers,
       delivered, static_cast<unsigned long long>(sim.stats().deliveries - stats_0.deliveries),
       static_cast<unsigned long long>(sim.stats().events - stats_0.events), s, delivered / s,
       cpu, delivered / cpu,
@@ -204,7 +212,7 @@ void run_compression(const options& o) {
       "\"seconds\":%.6f,\"compression\":%.1f,\"cpu_seconds\":%.6f,\"cpu_compression\":%.1f,"
       "\"deliveries\":%llu,\"network_drops\":%llu,"
       "\"events\":%llu,\"trace_hash\":\"%s\",\"goal_compression\":%.0f,\"met\":%s}\n",
-      o.trace_path.empty() ? "off" : "file", pods, o.actors_per_pod, o.tick_ms,
+      trace_label(o), pods, o.actors_per_pod, o.tick_ms,
       static_cast<unsigned long long>(sim.stats().faults), simulated_s, s, simulated_s / s,
       cpu, simulated_s / cpu,
       static_cast<unsigned long long>(seen.handled),
@@ -241,7 +249,7 @@ void run_memory(const options& o) {
   std::fprintf(stderr,
                "usage: troupe-sim-bench [all|deliveries|compression|memory] [--deliveries N]\n"
                "       [--warmup N] [--trace PATH] [--pods P] [--actors A] [--window W]\n"
-               "       [--peers K] [--tick-ms T] [--minutes M] [--seed S]\n");
+               "       [--peers K] [--tick-ms T] [--minutes M] [--seed S] [--no-trace]\n");
   std::exit(2);
 }
 
@@ -251,6 +259,10 @@ options parse(int argc, char** argv) {
   if (i < argc && argv[i][0] != '-') o.workload = argv[i++];
   for (; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--no-trace") {
+      o.no_trace = true;
+      continue;
+    }
     if (i + 1 >= argc) usage();
     const char* value = argv[++i];
     if (flag == "--deliveries") o.deliveries = std::atoll(value);
@@ -299,6 +311,10 @@ int main(int argc, char** argv) {
   else if (o.workload == "memory") run_memory(o);
   else if (o.workload == "all") {
     run_isolated(run_memory, o);
+    options bare = o;
+    bare.trace_path.clear();
+    bare.no_trace = true;
+    run_isolated(run_deliveries, bare);
     options untraced = o;
     untraced.trace_path.clear();
     run_isolated(run_deliveries, untraced);
@@ -309,6 +325,7 @@ int main(int argc, char** argv) {
     }
     run_isolated(run_deliveries, traced);
     std::remove(traced.trace_path.c_str());
+    run_isolated(run_compression, bare);
     run_isolated(run_compression, untraced);
   } else {
     usage();

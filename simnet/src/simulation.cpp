@@ -266,7 +266,7 @@ void simulation::start_pod(std::uint32_t index) {
   p.sink_ = std::make_unique<pod_sink>(*this, p.name());
   system_config config;
   config.node_name = p.name();
-  config.trace = p.sink_.get();
+  config.trace = config_.trace_runtime_events ? p.sink_.get() : nullptr;
   p.system_ = std::make_unique<actor_system>(*p.platform_, config);
   p.system_->attach_transport(*p.transport_);
   p.state_ = pod_state::running;

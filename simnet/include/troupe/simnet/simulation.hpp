@@ -40,6 +40,9 @@ struct simulation_config {
   std::string scenario = "unnamed";
   std::string trace_path;  ///< empty: no trace file (the hash is still computed)
   bool capture_trace = false;  ///< keep the trace's lines in memory (trace().lines())
+  /// Trace the actors' events (spawn, send, deliver, timer, op ...). Off, only the header,
+  /// faults and network drops are traced: for raw speed when no checker reads the trace.
+  bool trace_runtime_events = true;
   link_conditions network;
   /// The pods that exist at time 0, in lane order, for the trace header.
   std::vector<std::string> initial_pods;
