@@ -193,3 +193,46 @@ TEST(cluster, the_checker_rejects_a_cluster_that_stays_split) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace cluster_sim;
+
+/// The pods that made a decision of `kind` ("keep", "down_self").
+std::set<std::string> deciders(const run_result& r, const std::string& kind) {
+  std::set<std::string> pods;
+  for (const auto& e : r.events)
+    if (e["ev"] == "sbr" && e["decision"] == kind) pods.insert(e["pod"].get<std::string>());
+  return pods;
+}
+
+// An even 2|2 split under keep-majority keeps the side with the lowest address (kv-0's).
+TEST(cluster, an_even_split_keeps_the_side_with_the_lowest_address) {
+  run_options o;
+  o.pods = 4;
+  o.faults = {split(5 * s, {{"kv-0", "kv-1"}, {"kv-2", "kv-3"}}), at(15 * s, fault_kind::heal)};
+  o.duration_ns = 30 * s;
+  auto r = run(o);
+  expect_converged(r);
+  EXPECT_EQ(deciders(r, "keep"), (std::set<std::string>{"kv-0", "kv-1"}));
+  EXPECT_EQ(deciders(r, "down_self"), (std::set<std::string>{"kv-2", "kv-3"}));
+}
+
+// Keep-oldest keeps the side of the oldest member (kv-0, which formed the cluster) even when
+// it is the smaller side, unless it is alone and down_if_alone is on.
+TEST(cluster, keep_oldest_keeps_the_oldest_side_unless_it_is_alone) {
+  run_options o;
+  o.settings.downing.strategy = troupe::cluster::downing_strategy::keep_oldest;
+  o.faults = {split(5 * s, {{"kv-0"}, {"kv-1", "kv-2"}}), at(15 * s, fault_kind::heal)};
+  o.duration_ns = 30 * s;
+  auto alone = run(o);
+  expect_converged(alone);
+  EXPECT_EQ(deciders(alone, "down_self"), std::set<std::string>{"kv-0"});
+  o.settings.downing.down_if_alone = false;
+  auto kept = run(o);
+  expect_converged(kept);
+  EXPECT_EQ(deciders(kept, "keep"), std::set<std::string>{"kv-0"});
+  EXPECT_EQ(deciders(kept, "down_self"), (std::set<std::string>{"kv-1", "kv-2"}));
+}
+
+}  // namespace
