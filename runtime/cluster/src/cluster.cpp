@@ -20,8 +20,7 @@ std::string json_string(std::string_view text) {
 
 std::string json_names(const std::vector<member_key>& keys) {
   std::string out = "[";
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    out += (i ? "," : "") + json_string(keys[i].first);
+  for (std::size_t i = 0; i < keys.size(); ++i) out += (i ? "," : "") + json_string(keys[i].first);
   return out + "]";
 }
 
@@ -56,7 +55,8 @@ void cluster_actor::post_stop() {
   // instead of waiting for the failure detector and the resolver.
   if (!member_) return;
   for (const auto& node : peer_nodes())
-    system().remote_ref<cluster_protocol>(node, cluster_actor_path)
+    system()
+        .remote_ref<cluster_protocol>(node, cluster_actor_path)
         .tell(leave_notice{self_.first, self_.second});
 }
 
@@ -99,7 +99,8 @@ void cluster_actor::try_to_join() {
   contacts.insert(previous.begin(), previous.end());
   contacts.erase(self_.first);
   for (const auto& node : contacts)
-    system().remote_ref<cluster_protocol>(node, cluster_actor_path)
+    system()
+        .remote_ref<cluster_protocol>(node, cluster_actor_path)
         .tell(join_request{self_.first, self_.second});
   const bool first_seed = seeds.empty() || seeds.front() == self_.first;
   if (!first_seed || now - join_started_ns_ < settings_.seed_timeout_ns) return;
@@ -129,7 +130,8 @@ void cluster_actor::become_member(membership_state state) {
 
 void cluster_actor::on_join(const join_request& request) {
   if (!member_) {
-    system().remote_ref<cluster_protocol>(request.node, cluster_actor_path)
+    system()
+        .remote_ref<cluster_protocol>(request.node, cluster_actor_path)
         .tell(not_a_member{self_.first, {last_members_.begin(), last_members_.end()}});
     return;
   }
@@ -213,12 +215,14 @@ void cluster_actor::on_heartbeat(const heartbeat& message) {
 void cluster_actor::send_heartbeats() {
   if (!member_) return;
   for (const auto& node : peer_nodes())
-    system().remote_ref<cluster_protocol>(node, cluster_actor_path)
+    system()
+        .remote_ref<cluster_protocol>(node, cluster_actor_path)
         .tell(heartbeat{self_.first, self_.second});
 }
 
 void cluster_actor::send_gossip(const std::string& node) {
-  system().remote_ref<cluster_protocol>(node, cluster_actor_path)
+  system()
+      .remote_ref<cluster_protocol>(node, cluster_actor_path)
       .tell(gossip{self_.first, self_.second, state_});
 }
 
@@ -245,7 +249,8 @@ std::vector<std::string> cluster_actor::peer_nodes() const {
 void cluster_actor::sync_detectors() {
   for (auto it = detectors_.begin(); it != detectors_.end();) {
     auto member = state_.members.find(it->first);
-    const bool watched = member != state_.members.end() && member->second.status < member_status::down;
+    const bool watched =
+        member != state_.members.end() && member->second.status < member_status::down;
     it = watched ? std::next(it) : detectors_.erase(it);
   }
   for (const auto& [key, info] : state_.members)
@@ -295,10 +300,15 @@ void cluster_actor::leader_actions() {
       case member_status::joining:
         if (!blocked) info = member_info{member_status::up, next_up++};
         break;
-      case member_status::leaving: info.status = member_status::exiting; break;
+      case member_status::leaving:
+        info.status = member_status::exiting;
+        break;
       case member_status::exiting:
-      case member_status::down: to_remove.push_back(key); break;
-      default: break;
+      case member_status::down:
+        to_remove.push_back(key);
+        break;
+      default:
+        break;
     }
   }
   for (const auto& key : to_remove) state_.remove(key);
@@ -333,14 +343,12 @@ void cluster_actor::resolve_split_brain() {
     last_up_ = up;
     unreachable_changed_ns_ = now;
   }
-  if (cut_off.empty() || now - unreachable_changed_ns_ < settings_.downing.stable_after_ns)
-    return;
+  if (cut_off.empty() || now - unreachable_changed_ns_ < settings_.downing.stable_after_ns) return;
   const downing_decision decision = decide(settings_.downing, state_, self_, cut_off, universe_);
   record("sbr", std::string("\"decision\":") +
                     (decision.action == downing_action::keep ? "\"keep\"" : "\"down_self\"") +
-                    ",\"kept\":" + json_names(decision.kept) +
-                    ",\"downed\":" + json_names(decision.downed) +
-                    ",\"kept_ids\":" + json_ids(decision.kept) +
+                    ",\"kept\":" + json_names(decision.kept) + ",\"downed\":" +
+                    json_names(decision.downed) + ",\"kept_ids\":" + json_ids(decision.kept) +
                     ",\"downed_ids\":" + json_ids(decision.downed));
   if (decision.action == downing_action::down_self) {
     down_self("split brain resolver");
@@ -390,7 +398,8 @@ void cluster_actor::down_self(std::string_view reason) {
   }
   last_members_.clear();
   for (const auto& [key, info] : state_.members)
-    if (key.first != self_.first && info.status <= member_status::up) last_members_.insert(key.first);
+    if (key.first != self_.first && info.status <= member_status::up)
+      last_members_.insert(key.first);
   // Join again as a new member once the rest of the cluster has had time to remove this one.
   member_ = false;
   state_ = membership_state{};
@@ -471,8 +480,7 @@ void cluster_actor::on_subscribe(const subscribe& message) {
   }
 }
 
-result<actor_ref<cluster_protocol>> start_cluster(actor_system& system,
-                                                  cluster_settings settings) {
+result<actor_ref<cluster_protocol>> start_cluster(actor_system& system, cluster_settings settings) {
   return system.spawn_with<cluster_actor>(spawn_options{cluster_actor_name, {}},
                                           std::move(settings));
 }

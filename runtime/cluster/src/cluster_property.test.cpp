@@ -32,8 +32,7 @@ std::vector<fault> schedule_of(const std::vector<episode>& episodes, int pods) {
     const std::string pod = "kv-" + std::to_string(e.pod);
     if (e.kind == fault_kind::partition) {
       std::vector<std::vector<std::string>> groups(2);
-      for (int i = 0; i < pods; ++i)
-        groups[(e.mask >> i) & 1].push_back("kv-" + std::to_string(i));
+      for (int i = 0; i < pods; ++i) groups[(e.mask >> i) & 1].push_back("kv-" + std::to_string(i));
       if (groups[0].empty() || groups[1].empty()) continue;
       faults.push_back(split(e.start_ns, groups));
       faults.push_back(at(end, fault_kind::heal));
@@ -81,8 +80,7 @@ run_options random_run(bool pauses = true) {
 
 std::string describe(const run_options& o) {
   std::string schedule;
-  for (const auto& f : o.faults)
-  {
+  for (const auto& f : o.faults) {
     schedule += std::string(troupe::sim::to_string(f.kind)) + "@" + std::to_string(f.at_ns / ms) +
                 "ms" + (f.pod.empty() ? "" : ":" + f.pod);
     for (const auto& group : f.groups) {

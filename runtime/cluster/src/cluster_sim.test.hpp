@@ -4,11 +4,11 @@
 // troupe_checkers, and a split-brain check over the resolver's `sbr` events.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -94,8 +94,10 @@ inline std::string check_split_brain(const std::vector<nlohmann::json>& events) 
     const std::string ev = e["ev"], pod = e["pod"];
     if (ev == "member" && e["member"] == pod) {
       const std::string status = e["status"];
-      if (status == "up") serving[pod] = true;
-      else if (status != "reachable" && status != "unreachable") stop_serving(pod);
+      if (status == "up")
+        serving[pod] = true;
+      else if (status != "reachable" && status != "unreachable")
+        stop_serving(pod);
     } else if (ev == "fault") {
       const std::string kind = e["kind"];
       if (kind == "kill" || kind == "stop") stop_serving(pod);
@@ -120,8 +122,7 @@ inline std::string check_split_brain(const std::vector<nlohmann::json>& events) 
 }
 
 /// Boots the cluster actor on every pod, seeds kv-0, kv-1, kv-2.
-inline troupe::sim::boot_function boot(troupe::cluster::cluster_settings settings,
-                                       bool singleton) {
+inline troupe::sim::boot_function boot(troupe::cluster::cluster_settings settings, bool singleton) {
   settings.seed_nodes = {"kv-0", "kv-1", "kv-2"};
   return [settings, singleton](troupe::actor_system& system, const troupe::sim::pod_info&) {
     auto started = troupe::cluster::start_cluster(system, settings);
@@ -194,15 +195,16 @@ inline run_result run(const run_options& options,
   auto parsed = troupe::checkers::read_trace_lines(out.lines);
   EXPECT_TRUE(parsed.ok());
   EXPECT_EQ(parsed.value().header.pods.size(), static_cast<std::size_t>(options.pods));
-  if (parsed.ok()) out.membership = troupe::checkers::check_membership_converges(parsed.value(), checker);
+  if (parsed.ok())
+    out.membership = troupe::checkers::check_membership_converges(parsed.value(), checker);
   out.split_brain = check_split_brain(out.events);
   return out;
 }
 
 /// Statuses `pod` recorded about `member`, in order, with their times.
 inline std::vector<std::pair<std::int64_t, std::string>> statuses(const run_result& r,
-                                                                   const std::string& pod,
-                                                                   const std::string& member) {
+                                                                  const std::string& pod,
+                                                                  const std::string& member) {
   std::vector<std::pair<std::int64_t, std::string>> out;
   for (const auto& e : r.events)
     if (e["ev"] == "member" && e["pod"] == pod && e["member"] == member)

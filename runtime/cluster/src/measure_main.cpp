@@ -6,13 +6,12 @@
 //
 //   troupe-cluster-measure [--seeds N] [--pods P]
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,9 +33,12 @@ class views {
     auto [at, fresh] = members.try_emplace(e["member"].get<std::string>(), "", true);
     auto& seen = at->second;
     const std::string status = e["status"];
-    if (status == "unreachable") seen.second = false;
-    else if (status == "reachable") seen.second = true;
-    else seen.first = status;
+    if (status == "unreachable")
+      seen.second = false;
+    else if (status == "reachable")
+      seen.second = true;
+    else
+      seen.first = status;
   }
   bool agree(const std::set<std::string>& pods) const {
     for (const auto& pod : pods) {
@@ -61,11 +63,12 @@ struct idle_singleton final : troupe::actor<int> {
 };
 
 struct sample {
-  std::int64_t formed_ns = -1;      ///< from t=0 until all pods see all up
-  std::int64_t detected_ns = -1;    ///< from the kill until a survivor marks it unreachable
-  std::int64_t removed_ns = -1;     ///< from the kill until every survivor removed it
-  std::int64_t converged_ns = -1;   ///< from the kill until every survivor sees exactly the survivors up
-  std::int64_t singleton_ns = -1;   ///< from the kill of the holder until another pod runs it
+  std::int64_t formed_ns = -1;    ///< from t=0 until all pods see all up
+  std::int64_t detected_ns = -1;  ///< from the kill until a survivor marks it unreachable
+  std::int64_t removed_ns = -1;   ///< from the kill until every survivor removed it
+  std::int64_t converged_ns =
+      -1;  ///< from the kill until every survivor sees exactly the survivors up
+  std::int64_t singleton_ns = -1;  ///< from the kill of the holder until another pod runs it
 };
 
 /// Kills the singleton's holder (`kill_holder`, kv-0, the oldest) or the last pod.
@@ -80,13 +83,14 @@ sample measure(std::uint64_t seed, int pods, bool kill_holder) {
   std::vector<std::string> lines;
   {
     troupe::sim::simulation sim(config);
-    sim.add_deployment("kv", pods, [settings](troupe::actor_system& system, const troupe::sim::pod_info&) {
-      auto started = troupe::cluster::start_cluster(system, settings);
-      TROUPE_ASSERT(started.ok());
-      auto manager = system.spawn_with<troupe::cluster::singleton_manager<idle_singleton>>(
-          {"singleton", {}}, std::string("idle"), std::int64_t{1'000'000'000});
-      TROUPE_ASSERT(manager.ok());
-    });
+    sim.add_deployment(
+        "kv", pods, [settings](troupe::actor_system& system, const troupe::sim::pod_info&) {
+          auto started = troupe::cluster::start_cluster(system, settings);
+          TROUPE_ASSERT(started.ok());
+          auto manager = system.spawn_with<troupe::cluster::singleton_manager<idle_singleton>>(
+              {"singleton", {}}, std::string("idle"), std::int64_t{1'000'000'000});
+          TROUPE_ASSERT(manager.ok());
+        });
     troupe::sim::fault kill;
     kill.at_ns = kill_at;
     kill.kind = troupe::sim::fault_kind::kill;
@@ -143,8 +147,10 @@ int main(int argc, char** argv) {
   int seeds = 50, pods = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--seeds") seeds = std::atoi(argv[i + 1]);
-    else if (flag == "--pods") pods = std::atoi(argv[i + 1]);
+    if (flag == "--seeds")
+      seeds = std::atoi(argv[i + 1]);
+    else if (flag == "--pods")
+      pods = std::atoi(argv[i + 1]);
     else {
       std::cerr << "usage: troupe-cluster-measure [--seeds N] [--pods P]\n";
       return 2;

@@ -7,12 +7,18 @@ namespace troupe::cluster {
 
 std::string_view to_string(member_status status) {
   switch (status) {
-    case member_status::joining: return "joining";
-    case member_status::up: return "up";
-    case member_status::leaving: return "leaving";
-    case member_status::exiting: return "exiting";
-    case member_status::down: return "down";
-    case member_status::removed: return "removed";
+    case member_status::joining:
+      return "joining";
+    case member_status::up:
+      return "up";
+    case member_status::leaving:
+      return "leaving";
+    case member_status::exiting:
+      return "exiting";
+    case member_status::down:
+      return "down";
+    case member_status::removed:
+      return "removed";
   }
   return "unknown";
 }
@@ -27,8 +33,9 @@ void membership_state::remove(const member_key& key) {
   auto at = std::lower_bound(tombstones.begin(), tombstones.end(), key);
   if (at == tombstones.end() || *at != key) tombstones.insert(at, key);
   if (tombstones.size() > tombstones_max)
-    tombstones.erase(tombstones.begin(),
-                     tombstones.begin() + static_cast<std::ptrdiff_t>(tombstones.size() - tombstones_max));
+    tombstones.erase(
+        tombstones.begin(),
+        tombstones.begin() + static_cast<std::ptrdiff_t>(tombstones.size() - tombstones_max));
 }
 
 bool membership_state::is_unreachable(const member_key& key,
@@ -37,8 +44,7 @@ bool membership_state::is_unreachable(const member_key& key,
     if (observer == key || std::binary_search(ignored.begin(), ignored.end(), observer)) continue;
     auto member = members.find(observer);
     if (member == members.end() || member->second.status >= member_status::down) continue;
-    if (std::binary_search(record.unreachable.begin(), record.unreachable.end(), key))
-      return true;
+    if (std::binary_search(record.unreachable.begin(), record.unreachable.end(), key)) return true;
   }
   return false;
 }
@@ -85,8 +91,8 @@ member_info merge_info(const member_info& a, const member_info& b) {
 
 membership_state merge(const membership_state& a, const membership_state& b) {
   membership_state out;
-  std::set_union(a.tombstones.begin(), a.tombstones.end(), b.tombstones.begin(),
-                 b.tombstones.end(), std::back_inserter(out.tombstones));
+  std::set_union(a.tombstones.begin(), a.tombstones.end(), b.tombstones.begin(), b.tombstones.end(),
+                 std::back_inserter(out.tombstones));
   if (out.tombstones.size() > tombstones_max)
     out.tombstones.erase(out.tombstones.begin(),
                          out.tombstones.begin() +

@@ -2,11 +2,11 @@
 // tombstones win over any status, observer records keep the newest version, and merging is
 // commutative, associative and idempotent.
 
+#include "troupe/cluster/membership.hpp"
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
-
-#include "troupe/cluster/membership.hpp"
 
 namespace {
 

@@ -1,9 +1,9 @@
 // Goal: phi stays low while heartbeats arrive on time, crosses the threshold after a silence
 // longer than the acceptable pause, and falls back at once when heartbeats resume.
 
-#include <gtest/gtest.h>
-
 #include "troupe/cluster/phi_detector.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 

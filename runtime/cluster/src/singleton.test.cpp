@@ -17,7 +17,7 @@ TEST(singleton, runs_once_on_the_oldest_member) {
   EXPECT_EQ(report.overlap, "");
   ASSERT_EQ(report.starts.size(), 1u);
   EXPECT_EQ(report.starts[0].second, "kv-0");  // kv-0 formed the cluster: up_number 1
-  EXPECT_LT(report.starts[0].first, 3 * s);  // formed at 1.2 s, plus the 1 s margin
+  EXPECT_LT(report.starts[0].first, 3 * s);    // formed at 1.2 s, plus the 1 s margin
   EXPECT_EQ(report.running_at_end, std::set<std::string>{"kv-0"});
 }
 

@@ -25,8 +25,7 @@ member_key oldest_of(const member_universe& counted, const std::vector<member_ke
 }
 
 bool this_side_survives(const downing_settings& settings, const member_universe& counted,
-                        const std::vector<member_key>& here,
-                        const std::vector<member_key>& there) {
+                        const std::vector<member_key>& here, const std::vector<member_key>& there) {
   if (there.empty()) return true;
   if (here.empty()) return false;
   if (settings.strategy == downing_strategy::keep_majority) {
@@ -54,8 +53,7 @@ downing_decision decide(const downing_settings& settings, const membership_state
                         const member_universe& universe) {
   TROUPE_ASSERT(std::is_sorted(unreachable.begin(), unreachable.end()));
   TROUPE_ASSERT(!contains(unreachable, self));
-  TROUPE_ASSERT(state.members.contains(self) &&
-                state.members.at(self).status == member_status::up);
+  TROUPE_ASSERT(state.members.contains(self) && state.members.at(self).status == member_status::up);
   member_universe counted = universe;
   for (const auto& [key, info] : state.members)
     if (info.status == member_status::up) counted.emplace(key, info.up_number);

@@ -2,13 +2,13 @@
 // side keeps and the other downs itself, with either strategy; the majority keeps, an even
 // split keeps the side with the lowest address, keep-oldest keeps the oldest's side.
 
+#include "troupe/cluster/split_brain_resolver.hpp"
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
-
-#include "troupe/cluster/split_brain_resolver.hpp"
 
 namespace {
 
@@ -41,8 +41,8 @@ RC_GTEST_PROP(split_brain_resolver, exactly_one_side_keeps, ()) {
   const std::uint32_t mask = *rc::gen::inRange<std::uint32_t>(1, (1u << size) - 1);
   const auto s = make_split(size, mask);
   downing_settings settings;
-  settings.strategy = *rc::gen::element(downing_strategy::keep_majority,
-                                        downing_strategy::keep_oldest);
+  settings.strategy =
+      *rc::gen::element(downing_strategy::keep_majority, downing_strategy::keep_oldest);
   settings.down_if_alone = *rc::gen::arbitrary<bool>();
   const bool left_keeps = act(settings, s, true) == downing_action::keep;
   const bool right_keeps = act(settings, s, false) == downing_action::keep;

@@ -44,7 +44,9 @@ struct join_request {
   std::string node;
   std::uint64_t uid = 0;
   template <class A>
-  void fields(A& a) { a(node, uid); }
+  void fields(A& a) {
+    a(node, uid);
+  }
 };
 /// The answer of a node that is not a member of any cluster to a join request, with the
 /// other members of the cluster it was in before it was downed (empty for a fresh node).
@@ -52,7 +54,9 @@ struct not_a_member {
   std::string node;
   std::vector<std::string> previous_members;
   template <class A>
-  void fields(A& a) { a(node, previous_members); }
+  void fields(A& a) {
+    a(node, previous_members);
+  }
 };
 /// The sender's full membership state.
 struct gossip {
@@ -60,21 +64,27 @@ struct gossip {
   std::uint64_t from_uid = 0;
   membership_state state;
   template <class A>
-  void fields(A& a) { a(from_node, from_uid, state); }
+  void fields(A& a) {
+    a(from_node, from_uid, state);
+  }
 };
 /// "I am alive", sent to every member each heartbeat interval.
 struct heartbeat {
   std::string node;
   std::uint64_t uid = 0;
   template <class A>
-  void fields(A& a) { a(node, uid); }
+  void fields(A& a) {
+    a(node, uid);
+  }
 };
 /// Sent by a node that stops gracefully: the member leaves.
 struct leave_notice {
   std::string node;
   std::uint64_t uid = 0;
   template <class A>
-  void fields(A& a) { a(node, uid); }
+  void fields(A& a) {
+    a(node, uid);
+  }
 };
 
 // -- local messages ----------------------------------------------------------------------
@@ -102,9 +112,9 @@ struct heartbeat_tick {};
 /// Asks for a snapshot of the state (answered with `membership_state`). For tests.
 struct get_state {};
 
-using cluster_protocol = std::variant<join_request, not_a_member, gossip, heartbeat,
-                                      leave_notice, subscribe, unsubscribe, cluster_tick,
-                                      heartbeat_tick, get_state>;
+using cluster_protocol =
+    std::variant<join_request, not_a_member, gossip, heartbeat, leave_notice, subscribe,
+                 unsubscribe, cluster_tick, heartbeat_tick, get_state>;
 
 /// The registered name and path of the cluster actor on every node.
 inline constexpr const char* cluster_actor_name = "cluster";

@@ -37,7 +37,9 @@ struct member_info {
   member_status status = member_status::joining;
   std::uint64_t up_number = 0;  ///< order of becoming up (1 = oldest); 0 before up
   template <class A>
-  void fields(A& a) { a(status, up_number); }
+  void fields(A& a) {
+    a(status, up_number);
+  }
   friend bool operator==(const member_info&, const member_info&) = default;
 };
 
@@ -47,7 +49,9 @@ struct observer_record {
   std::uint64_t version = 0;
   std::vector<member_key> unreachable;  ///< sorted, unique
   template <class A>
-  void fields(A& a) { a(version, unreachable); }
+  void fields(A& a) {
+    a(version, unreachable);
+  }
   friend bool operator==(const observer_record&, const observer_record&) = default;
 };
 
@@ -62,7 +66,9 @@ struct membership_state {
   std::vector<member_key> tombstones;                  ///< removed members, sorted, unique
 
   template <class A>
-  void fields(A& a) { a(members, reachability, tombstones); }
+  void fields(A& a) {
+    a(members, reachability, tombstones);
+  }
   friend bool operator==(const membership_state&, const membership_state&) = default;
 
   bool is_tombstoned(const member_key& key) const;

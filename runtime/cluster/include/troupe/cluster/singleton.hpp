@@ -72,8 +72,7 @@ class singleton_manager final : public actor<singleton_protocol> {
  private:
   void ask_state() {
     this->template ask<membership_state>(
-        cluster_, get_state{}, std::chrono::seconds(1),
-        [this](result<membership_state> answer) {
+        cluster_, get_state{}, std::chrono::seconds(1), [this](result<membership_state> answer) {
           if (!answer.ok()) return;
           singleton_protocol message = singleton_state{std::move(answer.value())};
           on_message(message);
@@ -82,14 +81,14 @@ class singleton_manager final : public actor<singleton_protocol> {
   void set_running(bool run) {
     if (run == running_.valid()) return;
     if (run) {
-      running_ = std::apply([&](const auto&... a) { return this->template spawn<A>(a...); },
-                            arguments_);
+      running_ =
+          std::apply([&](const auto&... a) { return this->template spawn<A>(a...); }, arguments_);
     } else {
       stop(running_);
       running_ = {};
     }
-    record("singleton", "\"name\":\"" + name_ + "\",\"state\":\"" +
-                            (run ? "started" : "stopped") + "\"");
+    record("singleton",
+           "\"name\":\"" + name_ + "\",\"state\":\"" + (run ? "started" : "stopped") + "\"");
   }
 
   std::string name_;
