@@ -106,6 +106,13 @@ function lint(docs) {
           if (!envNames.has(m[1])) report(w, `${where}: '${arg}' refers to $(${m[1]}), which is not in its env`);
         }
       }
+      // A node without probes would take traffic before it is a member and never be
+      // restarted when stuck (a misspelt probe field ends up here too).
+      if (w.kind !== 'Job' && isTroupeNode(c)) {
+        for (const probeName of ['readinessProbe', 'livenessProbe']) {
+          if (!c[probeName]) report(w, `${where}: no ${probeName}`);
+        }
+      }
       // The node must finish its graceful shutdown before the kubelet's SIGKILL.
       if (w.kind !== 'Job' && isTroupeNode(c)) {
         const args = [...(c.command || []), ...(c.args || [])];

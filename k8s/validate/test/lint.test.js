@@ -51,6 +51,13 @@ test('a probe on an undeclared port number', () => {
   expectProblem(docs, /readinessProbe port 9999 is not a declared containerPort/);
 });
 
+test('a node container without a readiness probe (a misspelt field)', () => {
+  const docs = fresh();
+  node(docs).readinesProbe = node(docs).readinessProbe;
+  delete node(docs).readinessProbe;
+  expectProblem(docs, /container troupe-node: no readinessProbe/);
+});
+
 test('a selector that does not match the template labels', () => {
   const docs = fresh();
   find(docs, 'StatefulSet').spec.template.metadata.labels = { app: 'other' };
