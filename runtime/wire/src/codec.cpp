@@ -11,10 +11,14 @@ namespace {
 template <class T>
 void append_little_endian(std::vector<std::byte>& buffer, T value) {
   static_assert(std::is_unsigned_v<T>);
+  // Built in a local array and appended at once: one capacity check instead of one per
+  // byte (the compiler turns the loop into a single store on little-endian machines).
+  std::byte bytes[sizeof(T)];
   for (std::size_t i = 0; i < sizeof(T); ++i) {
-    buffer.push_back(static_cast<std::byte>(value & 0xffU));
+    bytes[i] = static_cast<std::byte>(value & 0xffU);
     value = static_cast<T>(value >> 8U);
   }
+  buffer.insert(buffer.end(), bytes, bytes + sizeof(T));
 }
 
 template <class T>
