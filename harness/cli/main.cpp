@@ -236,11 +236,13 @@ int main(int argc, char** argv) {
   auto* export_command = app.add_subcommand("export", "Convert a trace for Perfetto or ShiViz");
   export_command->allow_extras();
   export_command->prefix_command();
+  export_command->set_help_flag();  // --help goes to the exporter, which documents its flags
 #endif
 #ifdef TROUPE_HAVE_NODE
   auto* node = app.add_subcommand("node", "Run a real node process over TCP");
   node->allow_extras();
   node->prefix_command();
+  node->set_help_flag();  // --help goes to the node, which documents its flags
 #endif
 
   try {
