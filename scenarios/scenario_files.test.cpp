@@ -1,13 +1,16 @@
 // Goal: every scenario file in scenarios/ loads with the harness's scenario loader, and runs
-// as it promises: files of a correct mode pass their properties on their own seed and the
-// next few; files that switch a bug on fail on at least one of the first seeds.
+// as it promises with the runner `troupe run` and `troupe check` use: files of a correct mode
+// pass their properties on their own seed and the next few; files that switch a bug on fail
+// on at least one of the first seeds; cluster files (`cluster-*.json`) check membership and,
+// where they run a singleton, see it run.
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
-#include "testing/sim_run.hpp"
+#include "troupe/harness/runner.hpp"
 #include "troupe/scenario/scenario.hpp"
 
 namespace {
@@ -20,59 +23,75 @@ std::vector<std::string> scenario_files() {
   return files;
 }
 
-troupe::apps::testing::run_config to_run_config(const troupe::scenario::scenario& s,
-                                                std::uint64_t seed) {
-  troupe::apps::testing::run_config config;
-  config.scenario = s.name;
-  config.seed = seed;
-  for (const auto& d : s.deployments) {
-    if (d.role == "client") {
-      config.client_deployment = d.name;
-      config.client_pods = d.replicas;
-    } else {
-      config.server_deployment = d.name;
-      config.servers = d.replicas;
-    }
+bool has_property(const troupe::scenario::scenario& s, const std::string& name) {
+  return std::find(s.properties.begin(), s.properties.end(), name) != s.properties.end();
+}
+
+/// Starts of the singleton in a run's trace lines.
+int singleton_starts(const std::vector<std::string>& lines) {
+  int starts = 0;
+  for (const auto& line : lines)
+    starts += line.find("\"ev\":\"singleton\"") != std::string::npos &&
+              line.find("\"state\":\"started\"") != std::string::npos;
+  return starts;
+}
+
+void check_file(const std::string& file) {
+  auto loaded = troupe::scenario::load_scenario_file(file);
+  ASSERT_TRUE(std::holds_alternative<troupe::scenario::scenario>(loaded))
+      << file << ": " << std::get<troupe::scenario::load_error>(loaded).describe();
+  auto s = std::get<troupe::scenario::scenario>(loaded);
+  const bool buggy = s.app_options.value("bug", "none") != "none";
+  const bool cluster_file = s.name.rfind("cluster-", 0) == 0;
+  if (cluster_file) {
+    ASSERT_TRUE(s.cluster.has_value()) << file << ": a cluster file without a cluster";
+    EXPECT_TRUE(has_property(s, "membership_converges")) << file;
   }
-  config.load = s.workload;
-  config.network = s.network;
-  config.faults = s.faults;
-  config.duration_ns = s.duration_ns;
-  config.properties = s.properties;
-  return config;
+  const int seeds = buggy ? 20 : 3;
+  int failed = 0;
+  std::size_t ok = 0;
+  const std::uint64_t first = s.seed;
+  for (std::uint64_t seed = first; seed < first + static_cast<std::uint64_t>(seeds); ++seed) {
+    s.seed = seed;
+    std::vector<std::string> lines;
+    const auto report = troupe::harness::run_scenario(s, {"", &lines});
+    ok += report.operations_ok;
+    if (s.cluster && s.cluster->singleton) {
+      EXPECT_GT(singleton_starts(lines), 0) << file << " seed " << seed << ": the singleton never ran";
+    }
+    if (report.passed()) continue;
+    ++failed;
+    std::string why = report.error;
+    for (const auto& v : report.verdicts)
+      if (!v.ok) why += (why.empty() ? "" : "; ") + v.property + ": " + v.message;
+    if (!buggy)
+      ADD_FAILURE() << file << " seed " << seed << ": " << why;
+    else if (failed == 1)
+      std::printf("%s: seed %llu fails: %s\n", s.name.c_str(),
+                  static_cast<unsigned long long>(seed), why.c_str());
+  }
+  if (buggy) {
+    EXPECT_GT(failed, 0) << file << ": the bug was not found in " << seeds << " seeds";
+  }
+  EXPECT_GT(ok, 300u * seeds) << file << ": too few operations completed";
+  std::printf("%s: %d of %d seeds failed, %zu ok operations\n", s.name.c_str(), failed, seeds, ok);
 }
 
 TEST(scenario_files, load_and_keep_their_promises) {
   const auto files = scenario_files();
   ASSERT_GE(files.size(), 5u);
-  for (const auto& file : files) {
-    auto loaded = troupe::scenario::load_scenario_file(file);
-    ASSERT_TRUE(std::holds_alternative<troupe::scenario::scenario>(loaded))
-        << file << ": " << std::get<troupe::scenario::load_error>(loaded).describe();
-    const auto& s = std::get<troupe::scenario::scenario>(loaded);
-    std::string error;
-    auto app = troupe::apps::make_application(s.app, s.app_options, error);
-    ASSERT_NE(app, nullptr) << file << ": " << error;
-    const bool buggy = s.app_options.value("bug", "none") != "none";
-    int failed = 0, seeds = buggy ? 20 : 3, ok = 0;
-    for (std::uint64_t seed = s.seed; seed < s.seed + static_cast<std::uint64_t>(seeds); ++seed) {
-      auto outcome = troupe::apps::testing::run(*app, to_run_config(s, seed));
-      ok += outcome.ok();
-      if (!outcome.passed()) {
-        ++failed;
-        if (!buggy)
-          ADD_FAILURE() << file << " seed " << seed << ": " << outcome.failures.begin()->first
-                        << ": " << outcome.failures.begin()->second;
-        else if (failed == 1)
-          for (const auto& [property, message] : outcome.failures)
-            std::printf("%s: seed %llu fails %s: %s\n", s.name.c_str(),
-                        static_cast<unsigned long long>(seed), property.c_str(), message.c_str());
-      }
+  for (const auto& file : files)
+    if (std::filesystem::path(file).filename().string().rfind("cluster-", 0) != 0) check_file(file);
+}
+
+TEST(scenario_files, cluster_files_converge_and_keep_one_singleton) {
+  int cluster_files = 0;
+  for (const auto& file : scenario_files())
+    if (std::filesystem::path(file).filename().string().rfind("cluster-", 0) == 0) {
+      ++cluster_files;
+      check_file(file);
     }
-    if (buggy) EXPECT_GT(failed, 0) << file << ": the bug was not found in " << seeds << " seeds";
-    EXPECT_GT(ok, 300 * seeds) << file << ": too few operations completed";
-    std::printf("%s: %d of %d seeds failed, %d ok operations\n", s.name.c_str(), failed, seeds, ok);
-  }
+  EXPECT_GE(cluster_files, 5);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace troupe::checkers {
 namespace {
@@ -17,21 +18,27 @@ struct member_view {
 // Who is live, and what each pod believes, as the events are replayed in trace order.
 class cluster_state {
  public:
-  explicit cluster_state(const trace_header& header)
-      : live_(header.pods.begin(), header.pods.end()) {}
+  cluster_state(const trace_header& header, const std::vector<std::string>& deployments)
+      : deployments_(deployments) {
+    for (const auto& pod : header.pods)
+      if (is_member(pod)) live_.insert(pod);
+  }
 
   void apply(const fault_event& fault) {
     if (fault.kind == "kill" || fault.kind == "stop") leave(fault.pod);
-    if (fault.kind == "restart") live_.insert(fault.pod), paused_.erase(fault.pod);
-    if (fault.kind == "pause") paused_.insert(fault.pod);
+    if (fault.kind == "restart" && is_member(fault.pod))
+      live_.insert(fault.pod), paused_.erase(fault.pod);
+    if (fault.kind == "pause" && is_member(fault.pod)) paused_.insert(fault.pod);
     if (fault.kind == "resume") paused_.erase(fault.pod);
     if (fault.kind == "scale") {
-      for (const auto& pod : fault.added) live_.insert(pod);
+      for (const auto& pod : fault.added)
+        if (is_member(pod)) live_.insert(pod);
       for (const auto& pod : fault.removed) leave(pod);
     }
   }
 
   void apply(const member_event& event) {
+    if (!is_member(event.pod)) return;
     member_view& view = views_[event.pod][event.member];
     if (event.status == "unreachable") {
       view.reachable = false;
@@ -63,6 +70,20 @@ class cluster_state {
   }
 
  private:
+  // A pod of one of the cluster's deployments (any pod when none are named).
+  bool is_member(const std::string& pod) const {
+    if (deployments_.empty()) return true;
+    for (const auto& deployment : deployments_) {
+      if (pod.size() <= deployment.size() + 1 || pod.compare(0, deployment.size(), deployment) != 0 ||
+          pod[deployment.size()] != '-')
+        continue;
+      const auto ordinal = std::string_view(pod).substr(deployment.size() + 1);
+      if (std::all_of(ordinal.begin(), ordinal.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return true;
+    }
+    return false;
+  }
+
   void leave(const std::string& pod) {
     live_.erase(pod);
     paused_.erase(pod);
@@ -88,6 +109,7 @@ class cluster_state {
     return text + "}";
   }
 
+  std::vector<std::string> deployments_;
   std::set<std::string> live_;
   std::set<std::string> paused_;
   std::map<std::string, std::map<std::string, member_view>> views_;
@@ -106,7 +128,7 @@ verdict check_membership_converges(const trace& events, const membership_options
                   std::to_string(deadline) + " ns";
     return out;
   }
-  cluster_state cluster(events.header);
+  cluster_state cluster(events.header, options.deployments);
   std::size_t fault = 0;
   std::size_t member = 0;
   std::optional<std::uint64_t> last_seq;

@@ -125,6 +125,34 @@ TEST(membership, scaled_up_pods_must_be_seen_by_everyone) {
   EXPECT_TRUE(check_membership_converges(make_trace(events), window_of(5 * second)).ok);
 }
 
+TEST(membership, pods_outside_the_cluster_deployments_are_not_expected) {
+  std::vector<std::string> lines = {
+      R"({"format":"troupe-trace","version":1,"seed":1,"scenario":"m","build":"x","platform":"simnet","pods":["kv-0","kv-1","client-0"]})"};
+  const std::vector<std::string> bodies = {
+      R"("ev":"member","pod":"kv-0","member":"kv-1","status":"up")",
+      R"("ev":"member","pod":"kv-1","member":"kv-0","status":"up")",
+      R"("ev":"fault","pod":"client-0","kind":"kill")",
+      R"("ev":"fault","pod":"client-0","kind":"restart")",
+      R"("ev":"fault","pod":"","kind":"scale","deployment":"kv","replicas":3,"added":["kv-2"],"removed":[])",
+      R"("ev":"member","pod":"kv-0","member":"kv-2","status":"up")",
+      R"("ev":"member","pod":"kv-1","member":"kv-2","status":"up")",
+      R"("ev":"member","pod":"kv-2","member":"kv-0","status":"up")",
+      R"("ev":"member","pod":"kv-2","member":"kv-1","status":"up")",
+      R"("ev":"log","pod":"","actor":"","level":"info","text":"")"};
+  for (std::size_t seq = 0; seq < bodies.size(); ++seq)
+    lines.push_back(R"({"seq":)" + std::to_string(seq) + R"(,"t":)" +
+                    std::to_string((seq + 1 == bodies.size() ? 20 : 1) * second) + "," +
+                    bodies[seq] + "}");
+  auto events = read_trace_lines(lines);
+  ASSERT_TRUE(events) << events.failure().to_string();
+  membership_options options = window_of(5 * second);
+  options.deployments = {"kv"};
+  EXPECT_TRUE(check_membership_converges(*events, options).ok);
+  // Counted as a member, the client that runs no cluster actor is missing from every view.
+  options.deployments.clear();
+  EXPECT_FALSE(check_membership_converges(*events, options).ok);
+}
+
 TEST(membership, a_trace_shorter_than_the_window_is_unknown) {
   std::vector<at> events = all_up(1 * second, {"a", "b", "c"}, {"a", "b", "c"});
   events.push_back(fault(2 * second, "", "heal"));

@@ -2,13 +2,15 @@
 
 #include "troupe/checkers/kv_register_model.hpp"
 #include "troupe/checkers/lost_writes.hpp"
+#include "troupe/checkers/singleton.hpp"
 
 namespace troupe::checkers {
 
 const std::vector<std::string>& property_names() {
   static const std::vector<std::string> names = {
       "linearizable",          "no_lost_acknowledged_writes", "deliver_after_send",
-      "at_most_once_delivery", "exactly_once_delivery",       "membership_converges"};
+      "at_most_once_delivery", "exactly_once_delivery",       "membership_converges",
+      "singleton_unique"};
   return names;
 }
 
@@ -37,6 +39,7 @@ result<verdict> check_property(const trace& events, std::string_view name,
   if (name == "membership_converges") {
     return check_membership_converges(events, options.membership);
   }
+  if (name == "singleton_unique") return check_singleton_unique(events);
   std::string known;
   for (const auto& each : property_names()) known += (known.empty() ? "" : ", ") + each;
   return error{0, "unknown property '" + std::string(name) + "' (known: " + known + ")"};

@@ -244,6 +244,23 @@ std::optional<std::string> add_member(trace& out, const json& event, std::uint64
   return std::nullopt;
 }
 
+std::optional<std::string> add_singleton(trace& out, const json& event, std::uint64_t seq,
+                                         std::int64_t t) {
+  for (auto* field : {"name", "state"}) {
+    if (auto problem = need(event, field, json::value_t::string)) {
+      return problem;
+    }
+  }
+  const std::string state = event["state"].get<std::string>();
+  if (state != "started" && state != "stopped") {
+    return "singleton state '" + state + "' is neither \"started\" nor \"stopped\"";
+  }
+  out.singletons.push_back(singleton_event{seq, t, event["pod"].get<std::string>(),
+                                           event["name"].get<std::string>(),
+                                           state == "started"});
+  return std::nullopt;
+}
+
 // Checks the fields every event has, and their order against the previous event.
 std::optional<std::string> check_common(const json& event, const trace& so_far) {
   if (auto problem = need(event, "seq", json::value_t::number_unsigned)) {
@@ -287,6 +304,7 @@ std::optional<std::string> add_event(trace& out, history_builder& operations, co
   if (kind == "drop") return add_message(out, event, message_event::kind::drop, seq, t);
   if (kind == "fault") return add_fault(out, event, seq, t);
   if (kind == "member") return add_member(out, event, seq, t);
+  if (kind == "singleton") return add_singleton(out, event, seq, t);
   return std::nullopt;  // Kinds the checkers do not read, and unknown kinds, are skipped.
 }
 

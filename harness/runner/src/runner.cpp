@@ -5,6 +5,7 @@
 #include "troupe/apps/application.hpp"
 #include "troupe/checkers/properties.hpp"
 #include "troupe/checkers/trace.hpp"
+#include "troupe/cluster/singleton.hpp"
 #include "troupe/simnet/pod.hpp"
 
 namespace troupe::harness {
@@ -25,16 +26,48 @@ std::string run_report::first_failure() const {
 
 namespace {
 
+/// The singleton the harness runs when a scenario asks for one: it does nothing, its life
+/// (the `singleton` trace events of its manager) is what `singleton_unique` checks.
+struct idle_singleton final : actor<int> {
+  void on_message(int&) override {}
+};
+
+/// Starts cluster membership on a server pod, and the scenario's singleton if any, before
+/// the application's servers (which may subscribe to the cluster actor).
+void start_membership(actor_system& system, const scenario::cluster_config& config) {
+  auto cluster = cluster::start_cluster(system, config.settings);
+  TROUPE_ASSERT_MSG(cluster.ok(), "the cluster actor could not be spawned at pod start");
+  if (!config.singleton) return;
+  auto manager = system.spawn_with<cluster::singleton_manager<idle_singleton>>(
+      {"singleton-" + config.singleton->name, {}}, config.singleton->name,
+      config.singleton->handover_margin_ns);
+  TROUPE_ASSERT_MSG(manager.ok(), "the singleton manager could not be spawned at pod start");
+}
+
 sim::boot_function boot_for(const scenario::scenario& s, const scenario::deployment& d,
                             apps::application& app) {
   const auto servers = s.server_pods();
   const bool client = d.role == "client";
   const apps::workload load = s.workload;
-  return [&app, servers, client, load](actor_system& system, const sim::pod_info& pod) {
+  const std::optional<scenario::cluster_config> membership = client ? std::nullopt : s.cluster;
+  return [&app, servers, client, load, membership](actor_system& system, const sim::pod_info& pod) {
     apps::node_context node{pod.name, pod.deployment, pod.ordinal, pod.incarnation, servers};
-    if (client) app.boot_client(system, node, load);
-    else app.boot_server(system, node);
+    if (client) return app.boot_client(system, node, load);
+    if (membership) {
+      start_membership(system, *membership);
+      node.cluster = true;
+    }
+    app.boot_server(system, node);
   };
+}
+
+/// Membership is judged over the server deployments only: clients run no cluster actor.
+checkers::membership_options membership_options_of(const scenario::scenario& s) {
+  checkers::membership_options options;
+  if (s.liveness_window_ns > 0) options.liveness_window_ns = s.liveness_window_ns;
+  for (const auto& d : s.deployments)
+    if (d.role == "server") options.deployments.push_back(d.name);
+  return options;
 }
 
 void check_properties(const scenario::scenario& s, const apps::application& app,
@@ -54,7 +87,7 @@ void check_properties(const scenario::scenario& s, const apps::application& app,
   for (const auto& name : s.properties) {
     checkers::property_options options;
     options.linearizability_model = model.get();
-    options.membership.liveness_window_ns = s.liveness_window_ns;
+    options.membership = membership_options_of(s);
     auto outcome = checkers::check_property(trace, name, options);
     property_verdict v{name, false, "", std::nullopt};
     if (!outcome.ok()) {

@@ -261,6 +261,77 @@ fault_generator read_generator(const json& value, const std::string& path) {
   return g;
 }
 
+std::int64_t positive_duration(object_reader& r, const std::string& key) {
+  const std::int64_t ns = r.duration(key);
+  if (ns <= 0) fail(r.path(key), "must be positive");
+  return ns;
+}
+
+cluster::phi_settings read_failure_detector(const json& value, const std::string& path) {
+  object_reader r(value, path);
+  cluster::phi_settings phi;
+  if (r.has("heartbeat_interval")) phi.heartbeat_interval_ns = positive_duration(r, "heartbeat_interval");
+  if (r.has("acceptable_pause")) phi.acceptable_pause_ns = r.duration("acceptable_pause");
+  if (r.has("threshold")) phi.threshold = r.number("threshold", 0.5, 100);
+  if (r.has("min_std_deviation")) phi.min_std_deviation_ns = positive_duration(r, "min_std_deviation");
+  if (r.has("samples_max")) phi.samples_max = static_cast<std::size_t>(r.integer("samples_max", 2, 10'000));
+  r.finish();
+  return phi;
+}
+
+cluster_singleton read_singleton(const json& value, const std::string& path) {
+  object_reader r(value, path);
+  cluster_singleton singleton;
+  if (r.has("name")) {
+    singleton.name = r.text("name");
+    check_name(singleton.name, r.path("name"));
+  }
+  if (r.has("handover_margin")) singleton.handover_margin_ns = r.duration("handover_margin");
+  r.finish();
+  return singleton;
+}
+
+/// The `cluster` object; the seed nodes are the initial server pods.
+cluster_config read_cluster(const json& value, const std::string& path,
+                            std::vector<std::string> seed_nodes) {
+  object_reader r(value, path);
+  cluster_config config;
+  auto& settings = config.settings;
+  if (seed_nodes.empty()) fail(path, "needs at least one server pod at the start (the seed nodes)");
+  settings.seed_nodes = std::move(seed_nodes);
+  if (r.has("downing")) {
+    const std::string downing = r.text("downing");
+    if (downing == "keep-majority") settings.downing.strategy = cluster::downing_strategy::keep_majority;
+    else if (downing == "keep-oldest") settings.downing.strategy = cluster::downing_strategy::keep_oldest;
+    else if (downing == "none") settings.downing.strategy = cluster::downing_strategy::none;
+    else fail(r.path("downing"), "'" + downing + "' is not a downing strategy (keep-majority, keep-oldest, none)");
+  }
+  if (r.has("down_if_alone")) {
+    settings.downing.down_if_alone = r.boolean("down_if_alone");
+    if (settings.downing.strategy != cluster::downing_strategy::keep_oldest)
+      fail(r.path("down_if_alone"), "applies only to \"downing\": \"keep-oldest\"");
+  }
+  if (r.has("stable_after")) settings.downing.stable_after_ns = r.duration("stable_after");
+  if (r.has("failure_detector"))
+    settings.failure_detector = read_failure_detector(r.get("failure_detector"), r.path("failure_detector"));
+  if (r.has("gossip_interval")) settings.gossip_interval_ns = positive_duration(r, "gossip_interval");
+  if (r.has("gossip_fanout")) settings.gossip_fanout = static_cast<std::size_t>(r.integer("gossip_fanout", 1, 100));
+  if (r.has("seed_timeout")) settings.seed_timeout_ns = positive_duration(r, "seed_timeout");
+  if (r.has("rejoin_delay")) settings.rejoin_delay_ns = r.duration("rejoin_delay");
+  if (r.has("singleton")) config.singleton = read_singleton(r.get("singleton"), r.path("singleton"));
+  r.finish();
+  return config;
+}
+
+/// Properties that read what only the cluster writes need the `cluster` object.
+void check_cluster_properties(const scenario& s) {
+  for (std::size_t i = 0; i < s.properties.size(); ++i) {
+    const auto& name = s.properties[i];
+    if ((name == "membership_converges" || name == "singleton_unique") && !s.cluster)
+      fail(element("properties", i), name + " needs the \"cluster\" object (no pod runs cluster membership without it)");
+  }
+}
+
 /// Faults must name pods that exist at their time (after earlier scale faults).
 void check_fault_pods(const scenario& s) {
   std::map<std::string, int> replicas;
@@ -352,6 +423,7 @@ scenario read_scenario(const json& document) {
       s.properties.push_back(props[i].get<std::string>());
     }
   }
+  if (r.has("cluster")) s.cluster = read_cluster(r.get("cluster"), "cluster", s.server_pods());
   if (r.has("seed")) {
     const json& seed = r.get("seed");
     if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<std::int64_t>() >= 0))
@@ -360,10 +432,45 @@ scenario read_scenario(const json& document) {
   }
   r.finish();
   check_fault_pods(s);
+  check_cluster_properties(s);
   return s;
 }
 
 json duration_json(std::int64_t ns) { return sim::format_duration(ns); }
+
+const char* downing_name(cluster::downing_strategy strategy) {
+  switch (strategy) {
+    case cluster::downing_strategy::keep_majority: return "keep-majority";
+    case cluster::downing_strategy::keep_oldest: return "keep-oldest";
+    case cluster::downing_strategy::none: return "none";
+  }
+  return "?";
+}
+
+json cluster_json(const cluster_config& config) {
+  const auto& settings = config.settings;
+  const auto& phi = settings.failure_detector;
+  json j = {
+      {"downing", downing_name(settings.downing.strategy)},
+      {"stable_after", duration_json(settings.downing.stable_after_ns)},
+      {"failure_detector",
+       {{"heartbeat_interval", duration_json(phi.heartbeat_interval_ns)},
+        {"acceptable_pause", duration_json(phi.acceptable_pause_ns)},
+        {"threshold", phi.threshold},
+        {"min_std_deviation", duration_json(phi.min_std_deviation_ns)},
+        {"samples_max", phi.samples_max}}},
+      {"gossip_interval", duration_json(settings.gossip_interval_ns)},
+      {"gossip_fanout", settings.gossip_fanout},
+      {"seed_timeout", duration_json(settings.seed_timeout_ns)},
+      {"rejoin_delay", duration_json(settings.rejoin_delay_ns)},
+  };
+  if (settings.downing.strategy == cluster::downing_strategy::keep_oldest)
+    j["down_if_alone"] = settings.downing.down_if_alone;
+  if (config.singleton)
+    j["singleton"] = {{"name", config.singleton->name},
+                      {"handover_margin", duration_json(config.singleton->handover_margin_ns)}};
+  return j;
+}
 
 json fault_json(const sim::fault& f) {
   json j = {{"at", duration_json(f.at_ns)}, {"kind", sim::to_string(f.kind)}};
@@ -470,6 +577,7 @@ nlohmann::json to_json(const scenario& s) {
       {"liveness_window", duration_json(s.liveness_window_ns)},
       {"seed", s.seed},
   };
+  if (s.cluster) doc["cluster"] = cluster_json(*s.cluster);
   if (s.generator) {
     json kinds = json::array();
     for (auto k : s.generator->kinds) kinds.push_back(sim::to_string(k));

@@ -90,6 +90,87 @@ TEST(scenario, errors_name_the_field_and_the_reason) {
   EXPECT_EQ(with([](json& d) { d["faults"][2]["deployment"] = "db"; }), "faults[2].deployment: unknown deployment 'db'");
 }
 
+json with_cluster() {
+  json d = minimal();
+  d["cluster"] = json::parse(R"({
+    "downing": "keep-oldest", "down_if_alone": false, "stable_after": "3s",
+    "failure_detector": {"heartbeat_interval": "100ms", "acceptable_pause": "500ms",
+                         "threshold": 10, "min_std_deviation": "50ms", "samples_max": 100},
+    "gossip_interval": "250ms", "gossip_fanout": 2, "seed_timeout": "2s", "rejoin_delay": "1500ms",
+    "singleton": {"name": "scheduler", "handover_margin": "800ms"}
+  })");
+  d["properties"] = {"membership_converges", "singleton_unique"};
+  return d;
+}
+
+TEST(scenario, the_cluster_object_sets_every_server_pod_s_membership) {
+  auto parsed = parse_scenario(with_cluster());
+  ASSERT_TRUE(std::holds_alternative<scenario>(parsed)) << std::get<load_error>(parsed).describe();
+  const auto& s = std::get<scenario>(parsed);
+  ASSERT_TRUE(s.cluster.has_value());
+  const auto& settings = s.cluster->settings;
+  EXPECT_EQ(settings.seed_nodes, (std::vector<std::string>{"kv-0", "kv-1", "kv-2"}));
+  EXPECT_EQ(settings.downing.strategy, troupe::cluster::downing_strategy::keep_oldest);
+  EXPECT_FALSE(settings.downing.down_if_alone);
+  EXPECT_EQ(settings.downing.stable_after_ns, 3'000'000'000);
+  EXPECT_EQ(settings.failure_detector.heartbeat_interval_ns, 100'000'000);
+  EXPECT_EQ(settings.failure_detector.acceptable_pause_ns, 500'000'000);
+  EXPECT_EQ(settings.failure_detector.threshold, 10.0);
+  EXPECT_EQ(settings.failure_detector.samples_max, 100u);
+  EXPECT_EQ(settings.gossip_interval_ns, 250'000'000);
+  EXPECT_EQ(settings.gossip_fanout, 2u);
+  EXPECT_EQ(settings.seed_timeout_ns, 2'000'000'000);
+  EXPECT_EQ(settings.rejoin_delay_ns, 1'500'000'000);
+  ASSERT_TRUE(s.cluster->singleton.has_value());
+  EXPECT_EQ(s.cluster->singleton->name, "scheduler");
+  EXPECT_EQ(s.cluster->singleton->handover_margin_ns, 800'000'000);
+  const auto again = parse_scenario(troupe::scenario::to_json(s));
+  ASSERT_TRUE(std::holds_alternative<scenario>(again)) << std::get<load_error>(again).describe();
+  EXPECT_EQ(troupe::scenario::to_json(std::get<scenario>(again)), troupe::scenario::to_json(s));
+}
+
+TEST(scenario, an_empty_cluster_object_takes_the_cluster_defaults_and_no_object_means_no_cluster) {
+  json d = minimal();
+  d["cluster"] = json::object();
+  const auto s = std::get<scenario>(parse_scenario(d));
+  ASSERT_TRUE(s.cluster.has_value());
+  const troupe::cluster::cluster_settings defaults;
+  EXPECT_EQ(s.cluster->settings.downing.strategy, defaults.downing.strategy);
+  EXPECT_EQ(s.cluster->settings.downing.stable_after_ns, defaults.downing.stable_after_ns);
+  EXPECT_EQ(s.cluster->settings.failure_detector.acceptable_pause_ns,
+            defaults.failure_detector.acceptable_pause_ns);
+  EXPECT_FALSE(s.cluster->singleton.has_value());
+  EXPECT_FALSE(std::get<scenario>(parse_scenario(minimal())).cluster.has_value());
+}
+
+TEST(scenario, cluster_errors_name_the_field_and_the_reason) {
+  auto with = [](const std::function<void(json&)>& change) {
+    json d = with_cluster();
+    change(d);
+    return error_of(d);
+  };
+  EXPECT_EQ(with([](json& d) { d["cluster"]["downing"] = "keep-biggest"; }),
+            "cluster.downing: 'keep-biggest' is not a downing strategy (keep-majority, keep-oldest, none)");
+  EXPECT_EQ(with([](json& d) { d["cluster"]["downing"] = "keep-majority"; }),
+            "cluster.down_if_alone: applies only to \"downing\": \"keep-oldest\"");
+  EXPECT_EQ(with([](json& d) { d["cluster"]["failure_detector"]["heartbeat_interval"] = "0s"; }),
+            "cluster.failure_detector.heartbeat_interval: must be positive");
+  EXPECT_EQ(with([](json& d) { d["cluster"]["failure_detector"]["treshold"] = 8; }),
+            "cluster.failure_detector.treshold: unknown field");
+  EXPECT_EQ(with([](json& d) { d["cluster"]["stable_after"] = "soon"; }),
+            "cluster.stable_after: 'soon' is not a duration (write e.g. \"250ms\", \"5s\", \"2m\")");
+  EXPECT_EQ(with([](json& d) { d["cluster"]["singleton"]["name"] = "Big Lock"; }),
+            "cluster.singleton.name: 'Big Lock' may only contain a-z, 0-9 and '-' (it names pods)");
+  EXPECT_EQ(with([](json& d) { d["cluster"]["gossip_fanout"] = 0; }),
+            "cluster.gossip_fanout: must be between 1 and 100");
+  EXPECT_EQ(with([](json& d) { d["cluster"] = "on"; }), "cluster: must be an object");
+  EXPECT_EQ(with([](json& d) { d.erase("cluster"); }),
+            "properties[0]: membership_converges needs the \"cluster\" object (no pod runs "
+            "cluster membership without it)");
+  EXPECT_EQ(with([](json& d) { d["deployments"][0]["replicas"] = 0; }),
+            "cluster: needs at least one server pod at the start (the seed nodes)");
+}
+
 TEST(scenario, unreadable_files_are_reported) {
   auto missing = troupe::scenario::load_scenario_file("/nonexistent/x.json");
   EXPECT_NE(std::get<load_error>(missing).describe().find("cannot open"), std::string::npos);

@@ -5,6 +5,8 @@
 /// until the trace ends. Reads `member` and `fault` events and the header's pods.
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "troupe/checkers/trace.hpp"
 #include "troupe/checkers/verdict.hpp"
@@ -18,6 +20,10 @@ struct membership_options {
   /// When true, a pod that never reported a `member` event about itself counts itself as
   /// up (for runtimes that do not report their own node).
   bool self_implicitly_up = true;
+  /// The deployments whose pods form the cluster; a pod is `<deployment>-<ordinal>`. Pods of
+  /// other deployments (clients) are neither expected up nor checked. Empty: every pod of the
+  /// trace is a member.
+  std::vector<std::string> deployments;
 };
 
 /// Checks convergence and names the first pod that disagrees, with its view. The verdict is

@@ -1,7 +1,7 @@
 #pragma once
 /// \file trace.hpp
 /// Reads a trace (docs/trace-format.md, version 1) into the events the checkers need:
-/// the operation history, messages, faults and membership views. Other event kinds are
+/// the operation history, messages, faults, membership views and singleton lives. Other event kinds are
 /// skipped. Any thread may call these functions; they share no state.
 
 #include <cstdint>
@@ -64,6 +64,15 @@ struct member_event {
   std::string status;     ///< joining, up, leaving, exiting, removed, unreachable, reachable, down.
 };
 
+/// A `singleton` event: `pod` started or stopped its instance of the cluster singleton `name`.
+struct singleton_event {
+  std::uint64_t seq = 0;  ///< the event's seq.
+  std::int64_t t = 0;     ///< the event's virtual time, nanoseconds.
+  std::string pod;        ///< the pod whose instance started or stopped.
+  std::string name;       ///< the singleton's name (one cluster may run several).
+  bool started = false;   ///< true: `state` "started"; false: "stopped".
+};
+
 /// The parts of one trace the checkers read.
 struct trace {
   trace_header header;                  ///< line 1.
@@ -71,6 +80,7 @@ struct trace {
   std::vector<message_event> messages;  ///< in trace order.
   std::vector<fault_event> faults;      ///< in trace order.
   std::vector<member_event> members;    ///< in trace order.
+  std::vector<singleton_event> singletons;  ///< in trace order.
   std::uint64_t last_seq = 0;           ///< `seq` of the last event (0 when there is none).
   std::int64_t last_t = 0;              ///< `t` of the last event (0 when there is none).
   std::size_t event_count = 0;          ///< events after the header, of every kind.

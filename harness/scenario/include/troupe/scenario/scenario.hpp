@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "troupe/apps/application.hpp"
+#include "troupe/cluster/cluster.hpp"
 #include "troupe/simnet/faults.hpp"
 #include "troupe/simnet/network.hpp"
 
@@ -32,6 +33,23 @@ struct fault_generator {
   std::int64_t window_end_ns = 0;
 };
 
+/// A cluster singleton that the harness runs on the server pods (`cluster.singleton`): an
+/// actor that does nothing; its starts and stops are the trace's `singleton` events.
+struct cluster_singleton {
+  std::string name = "singleton";                  ///< its `name` in `singleton` events
+  std::int64_t handover_margin_ns = 1'000'000'000;  ///< see troupe::cluster::singleton_manager
+};
+
+/// Cluster membership on every server pod (`cluster`, docs/scenario-format.md): the runner
+/// starts the cluster actor at each boot and restart of a server pod, before the
+/// application's servers.
+struct cluster_config {
+  /// The cluster actor's settings. `seed_nodes` is the deployment's initial server pods (set
+  /// by the loader; a file cannot name them).
+  cluster::cluster_settings settings;
+  std::optional<cluster_singleton> singleton;
+};
+
 struct scenario {
   static constexpr int current_version = 1;
   int version = current_version;
@@ -44,6 +62,7 @@ struct scenario {
   std::vector<sim::fault> faults;
   std::optional<fault_generator> generator;
   std::vector<std::string> properties;
+  std::optional<cluster_config> cluster;  ///< absent: no pod runs cluster membership
   std::int64_t duration_ns = 0;
   std::int64_t liveness_window_ns = 0;
   std::uint64_t seed = 1;

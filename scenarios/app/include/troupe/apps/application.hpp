@@ -28,6 +28,10 @@ struct node_context {
   /// The server nodes of the application at start (pod names, StatefulSet order). Nodes
   /// added later by scaling are announced by the platform through `on_membership`.
   std::vector<std::string> servers;
+  /// True when the platform runs cluster membership on this node: the cluster actor
+  /// (troupe::cluster, registered as "cluster", path /user/cluster) was started before
+  /// `boot_server`, so the application may subscribe to it (a scenario's `cluster` object).
+  bool cluster = false;
 };
 
 /// The client workload a scenario asks for (docs/scenario-format.md, "workload").
