@@ -18,8 +18,8 @@
 #include "troupe/trace_model/export_main.hpp"
 #define TROUPE_HAVE_EXPORT 1
 #endif
-#if __has_include("troupe/net/node_main.hpp")
-#include "troupe/net/node_main.hpp"
+#if __has_include("troupe/node/scenario_node.hpp")
+#include "troupe/node/scenario_node.hpp"
 #define TROUPE_HAVE_NODE 1
 #endif
 
@@ -280,7 +280,7 @@ int main(int argc, char** argv) {
       std::vector<std::string> rest = node->remaining();
       std::vector<char*> args{argv[0]};
       for (auto& a : rest) args.push_back(a.data());
-      return troupe_node_main(static_cast<int>(args.size()), args.data());
+      return troupe_scenario_node_main(static_cast<int>(args.size()), args.data());
     }
 #endif
   } catch (const std::exception& e) {

@@ -1,98 +1,45 @@
 // Goal: two real `troupe-node` processes, given only a seed address and a secret file, find
-// each other, exchange messages between their actors, and each exits 0 on SIGTERM.
+// each other, exchange messages between their actors, and each exits 0 on SIGTERM; with
+// --management they answer /alive and /ready over HTTP, with --trace each writes a valid
+// trace of its own whose messages match the other's.
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <optional>
-#include <string>
-#include <thread>
-#include <vector>
+#include <map>
+#include <set>
 
-extern char** environ;
+#include "child_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using troupe::net::testing::child_process;
+using troupe::net::testing::http_get;
+using troupe::net::testing::port_of;
+using troupe::net::testing::wait_for_status;
 
-/// A child process whose stdout is read line by line, with timeouts.
-class child_process {
- public:
-  explicit child_process(std::vector<std::string> arguments) {
-    int pipe_fds[2];
-    EXPECT_EQ(pipe(pipe_fds), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    std::vector<char*> argv;
-    for (auto& a : arguments) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    close(pipe_fds[1]);
-    out_ = pipe_fds[0];
-  }
-  ~child_process() {
-    if (pid_ > 0 && !exit_status_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
+/// The events of a trace file written by one node; the header is checked and dropped.
+std::vector<nlohmann::json> trace_events(const std::string& path, const std::string& node) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> events;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto parsed = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_FALSE(parsed.is_discarded()) << path << ": " << line;
+    if (parsed.is_discarded()) return {};
+    if (parsed.contains("format")) {
+      EXPECT_EQ(parsed["node"], node);
+      EXPECT_EQ(parsed["platform"], "tcp");
+      continue;
     }
-    close(out_);
+    EXPECT_EQ(parsed["seq"].get<std::size_t>(), events.size()) << path;
+    events.push_back(std::move(parsed));
   }
-
-  /// The next line containing `text`, or nullopt when none came within `timeout`.
-  std::optional<std::string> wait_for_line(const std::string& text,
-                                           std::chrono::milliseconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      for (auto newline = buffer_.find('\n'); newline != std::string::npos;
-           newline = buffer_.find('\n')) {
-        std::string line = buffer_.substr(0, newline);
-        buffer_.erase(0, newline + 1);
-        if (line.find(text) != std::string::npos) return line;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      pollfd ready{out_, POLLIN, 0};
-      if (poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;
-      char chunk[4096];
-      const ssize_t n = read(out_, chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  void signal(int number) { kill(pid_, number); }
-
-  /// The exit status once the process has exited within `timeout`; nullopt otherwise.
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return exit_status_;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return std::nullopt;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string buffer_;
-  std::optional<int> exit_status_;
-};
+  return events;
+}
 
 std::string write_secret_file() {
   const std::string path = ::testing::TempDir() + "troupe-node-test-secret-" + std::to_string(getpid());
@@ -119,11 +66,72 @@ TEST(node_process, two_nodes_exchange_messages_and_exit_0_on_sigterm) {
   std::remove(secret.c_str());
 }
 
+TEST(node_process, management_endpoint_and_traces_of_two_nodes) {
+  const std::string secret = write_secret_file();
+  const std::string trace_a = ::testing::TempDir() + "node-a-" + std::to_string(getpid()) + ".jsonl";
+  const std::string trace_b = ::testing::TempDir() + "node-b-" + std::to_string(getpid()) + ".jsonl";
+  const std::string epoch = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+  child_process a({TROUPE_NODE_BINARY, "--name", "kv-0", "--secret-file", secret, "--app", "ping",
+                   "--trace", trace_a, "--epoch-ns", epoch, "--management", "127.0.0.1:0"});
+  auto listening = a.wait_for_line("listening on 127.0.0.1:");
+  ASSERT_TRUE(listening);
+  auto management = a.wait_for_line("management on 127.0.0.1:");
+  ASSERT_TRUE(management);
+  const std::uint16_t a_http = port_of(*management);
+  child_process b({TROUPE_NODE_BINARY, "--name", "kv-1", "--peers",
+                   "kv-1=127.0.0.1:1,kv-0=127.0.0.1:" + std::to_string(port_of(*listening)),
+                   "--secret-file", secret, "--app", "ping", "--trace", trace_b, "--epoch-ns",
+                   epoch, "--node-number", "7"});
+  std::string body;
+  EXPECT_EQ(http_get(a_http, "/alive", &body), 200);
+  EXPECT_EQ(body, "alive\n");
+  EXPECT_EQ(http_get(a_http, "/ready", &body), 200);
+  EXPECT_EQ(body, "started\n");
+  EXPECT_EQ(http_get(a_http, "/nothing"), 404);
+  EXPECT_TRUE(b.wait_for_line("reply from kv-0: ping"));
+  EXPECT_TRUE(a.wait_for_line("reply from kv-1: ping"));
+  a.signal(SIGTERM);
+  b.signal(SIGTERM);
+  EXPECT_EQ(a.wait_exit(), 0);
+  EXPECT_EQ(b.wait_exit(), 0);
+  EXPECT_EQ(http_get(a_http, "/alive"), 0) << "the endpoint closes with the node";
+
+  // Every message kv-1 delivered from kv-0 was sent by kv-0 with the same id, earlier.
+  std::map<std::uint64_t, std::int64_t> sent_by_a;
+  for (const auto& e : trace_events(trace_a, "kv-0"))
+    if (e["ev"] == "send") sent_by_a.emplace(e["id"].get<std::uint64_t>(), e["t"].get<std::int64_t>());
+  std::size_t delivered_from_a = 0;
+  std::set<std::uint64_t> b_ids;
+  for (const auto& e : trace_events(trace_b, "kv-1")) {
+    if (e["ev"] == "send") {
+      const auto id = e["id"].get<std::uint64_t>();
+      EXPECT_EQ(id >> 40, (7u << 8) | 1u) << "kv-1's ids carry its node number and incarnation";
+      EXPECT_EQ(sent_by_a.count(id), 0u) << "id " << id << " was used by both nodes";
+    }
+    if (e["ev"] != "deliver" || e["from_pod"] != "kv-0") continue;
+    auto sent = sent_by_a.find(e["id"].get<std::uint64_t>());
+    ASSERT_NE(sent, sent_by_a.end()) << e.dump();
+    EXPECT_LE(sent->second, e["t"].get<std::int64_t>()) << "delivered before it was sent: " << e.dump();
+    ++delivered_from_a;
+  }
+  EXPECT_GT(delivered_from_a, 0u);
+  std::remove(secret.c_str());
+  std::remove(trace_a.c_str());
+  std::remove(trace_b.c_str());
+}
+
 TEST(node_process, bad_flags_exit_2) {
   child_process bad({TROUPE_NODE_BINARY, "--name", "kv-0", "--secret-file", "/nonexistent/secret"});
   EXPECT_EQ(bad.wait_exit(), 2);
   child_process no_name({TROUPE_NODE_BINARY, "--secret-file", "x"});
   EXPECT_EQ(no_name.wait_exit(), 2);
+  child_process bad_peer({TROUPE_NODE_BINARY, "--name", "kv-0", "--secret-file", "x", "--peers", "kv-1"});
+  EXPECT_EQ(bad_peer.wait_exit(), 2);
+  child_process bad_management(
+      {TROUPE_NODE_BINARY, "--name", "kv-0", "--secret-file", "x", "--management", "nowhere"});
+  EXPECT_EQ(bad_management.wait_exit(), 2);
 }
 
 }  // namespace

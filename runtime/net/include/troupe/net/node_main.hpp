@@ -1,8 +1,10 @@
 #pragma once
-/// `troupe node`: one real node process (docs/transport.md, "troupe node").
+/// `troupe-node`: one real node process running a built-in application (docs/transport.md,
+/// "Running a node"). `troupe node` (harness/node) adds scenario pods on the same flags.
 ///
-///   troupe node --name kv-0 --listen 127.0.0.1:7355 --seeds 127.0.0.1:7356,127.0.0.1:7357
+///   troupe-node --name kv-0 --listen 127.0.0.1:7355 --seeds 127.0.0.1:7356,127.0.0.1:7357
 ///               --secret-file FILE [--app echo|counter|ping] [--grace 10s] [--trace FILE]
+///               [--management 127.0.0.1:8558] [--peers NAME=H:P,...] [--epoch-ns N] ...
 ///
 /// Runs until SIGTERM or SIGINT, then shuts down gracefully (actors stop, peers get goodbye,
 /// queues flush) within the grace period and returns 0. Returns 2 for bad flags or files,
@@ -10,9 +12,17 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace troupe::net {
+
+struct node_services;
+
+/// The built-in applications `troupe-node --app NAME` runs: "echo", "counter", "ping".
+[[nodiscard]] bool builtin_app_known(std::string_view name);
+/// Spawns built-in application `name` (builtin_app_known) on the node.
+void start_builtin_app(std::string_view name, node_services& node);
 
 /// Parses a duration with a unit: "250ms", "10s", "2m", "1h", "500us", "100ns" (integers
 /// only). Returns nullopt for anything else.

@@ -1,4 +1,4 @@
-#include "troupe/simnet/trace_writer.hpp"
+#include "troupe/trace/trace_writer.hpp"
 
 #include <xxhash.h>
 
@@ -9,7 +9,7 @@
 #include <cmath>
 #include <cstring>
 
-namespace troupe::sim {
+namespace troupe::trace {
 
 namespace {
 constexpr std::size_t flush_threshold = 1 << 20;
@@ -235,4 +235,4 @@ std::string hash_hex(std::uint64_t hash) {
   return text;
 }
 
-}  // namespace troupe::sim
+}  // namespace troupe::trace

@@ -8,13 +8,13 @@
 
 #include <fstream>
 
-#include "troupe/simnet/trace_writer.hpp"
+#include "troupe/trace/trace_writer.hpp"
 
 TEST(trace_writer, writes_header_and_numbered_events) {
   const std::string path = ::testing::TempDir() + "/writer.trace.jsonl";
   std::uint64_t hash;
   {
-    troupe::sim::trace_writer writer(path);
+    troupe::trace::trace_writer writer(path);
     writer.header().field("seed", std::uint64_t{7}).field("pods", std::vector<std::string>{"a-0"}).end();
     writer.event(5, "log", "a-0").field("text", "quote \" backslash \\ newline \n tab \t bell \x07").end();
     writer.event(6, "fault", "").field("groups", std::vector<std::vector<std::string>>{{"a"}, {"b", "c"}}).end();
@@ -35,6 +35,6 @@ TEST(trace_writer, writes_header_and_numbered_events) {
   EXPECT_EQ(lines[1]["text"], "quote \" backslash \\ newline \n tab \t bell \x07");
   EXPECT_EQ(lines[2]["seq"], 1);
   EXPECT_EQ(lines[2]["groups"][1][1], "c");
-  troupe::sim::trace_writer again;  // no file: hash only
+  troupe::trace::trace_writer again;  // no file: hash only
   EXPECT_EQ(hash, XXH3_64bits(all.data(), all.size()));
 }

@@ -1,0 +1,44 @@
+#pragma once
+/// `troupe node`: a real node process (docs/cli.md, docs/transport.md). With `--scenario
+/// FILE --pod NAME` it runs that pod of the scenario: the application's servers on a server
+/// deployment's pod, the workload's clients on a client deployment's pod. Without
+/// `--scenario` it runs a built-in application (`--app`), as `troupe-node` does. Flags,
+/// trace, management endpoint and shutdown are runtime/net's (troupe/net/node.hpp); this
+/// layer adds what needs the scenario format and the applications.
+
+#include <cstdint>
+#include <string>
+
+#include "troupe/apps/application.hpp"
+#include "troupe/scenario/scenario.hpp"
+
+namespace troupe::node {
+
+/// A pod of a scenario, as the node runs it.
+struct scenario_pod {
+  std::string name;        ///< "kv-1"
+  std::string deployment;  ///< "kv"
+  int ordinal = 0;
+  bool client = false;     ///< a client-role deployment's pod: runs the workload
+  /// Unique among the scenario's pods (deployment index * 1024 + ordinal): the default
+  /// `--node-number` of its message ids.
+  std::uint32_t number = 0;
+};
+
+/// Finds pod `name` (`<deployment>-<ordinal>`) in the scenario. Scaled pods (an ordinal at
+/// or above the initial replicas) are pods too. Returns "" or why not (exit code 2).
+[[nodiscard]] std::string find_pod(const scenario::scenario& s, const std::string& name,
+                                   scenario_pod& pod);
+
+/// The workload with `start` and `stop` moved from scenario time (nanoseconds since the
+/// run's epoch) to platform time: `platform_now_ns` is the platform clock when
+/// `epoch_elapsed_ns` have passed since the epoch. A stop already past stays a stop.
+[[nodiscard]] apps::workload workload_on_platform(const apps::workload& load,
+                                                  std::int64_t platform_now_ns,
+                                                  std::int64_t epoch_elapsed_ns);
+
+}  // namespace troupe::node
+
+/// The `troupe node` subcommand. `argv[0]` is the program (or subcommand) name; flags
+/// follow. Call from the main thread before any other thread starts.
+int troupe_scenario_node_main(int argc, char** argv);

@@ -1,0 +1,150 @@
+// `troupe node` with a scenario (scenario_node.hpp).
+
+#include "troupe/node/scenario_node.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cstdio>
+
+#include "troupe/net/node.hpp"
+#include "troupe/net/node_main.hpp"
+
+namespace troupe::node {
+
+namespace {
+
+/// Pods per deployment that get distinct message id numbers, and deployments: together
+/// below the 65,536 node numbers of a trace's message ids.
+constexpr int ordinals_max = 1024;
+constexpr std::size_t deployments_max = 64;
+
+std::string pod_list(const scenario::scenario& s) {
+  std::string out;
+  for (const auto& pod : s.initial_pods()) out += (out.empty() ? "" : ", ") + pod;
+  return out;
+}
+
+}  // namespace
+
+std::string find_pod(const scenario::scenario& s, const std::string& name, scenario_pod& pod) {
+  const std::size_t dash = name.rfind('-');
+  int ordinal = -1;
+  if (dash != std::string::npos && dash + 1 < name.size()) {
+    const char* first = name.data() + dash + 1;
+    const char* last = name.data() + name.size();
+    const auto [end, error] = std::from_chars(first, last, ordinal);
+    if (error != std::errc{} || end != last) ordinal = -1;
+  }
+  for (std::size_t d = 0; ordinal >= 0 && d < s.deployments.size(); ++d) {
+    const auto& deployment = s.deployments[d];
+    if (deployment.name != name.substr(0, dash)) continue;
+    if (ordinal >= ordinals_max || d >= deployments_max)
+      return "--pod: '" + name + "': at most 64 deployments of 1024 pods have node numbers";
+    pod = {name, deployment.name, ordinal, deployment.role == "client",
+           static_cast<std::uint32_t>(d * ordinals_max + static_cast<std::size_t>(ordinal))};
+    return {};
+  }
+  return "--pod: '" + name + "' is not a pod of scenario '" + s.name + "' (its pods: " +
+         pod_list(s) + ")";
+}
+
+apps::workload workload_on_platform(const apps::workload& load, std::int64_t platform_now_ns,
+                                    std::int64_t epoch_elapsed_ns) {
+  apps::workload out = load;
+  const std::int64_t shift = platform_now_ns - epoch_elapsed_ns;
+  out.start_ns = load.start_ns + shift;
+  // 0 means "never stop"; a stop that maps to 0 or below has passed: keep it a stop.
+  if (load.stop_ns > 0) out.stop_ns = std::max<std::int64_t>(load.stop_ns + shift, 1);
+  return out;
+}
+
+namespace {
+
+struct scenario_node_flags {
+  net::node_flags node;
+  std::string scenario_file;
+  std::string app = "echo";
+};
+
+/// Runs pod `flags.node.name` of the loaded scenario.
+int run_scenario_pod(const scenario_node_flags& flags, const scenario::scenario& s) {
+  scenario_pod pod;
+  std::string problem = find_pod(s, flags.node.name, pod);
+  std::unique_ptr<apps::application> app;
+  if (problem.empty()) {
+    app = apps::make_application(s.app, s.app_options, problem);
+    if (app) problem.clear();
+    else problem = flags.scenario_file + ": " + problem;
+  }
+  net::node_settings settings;
+  if (problem.empty()) problem = net::resolve_node_flags(flags.node, settings);
+  if (!problem.empty()) {
+    std::fprintf(stderr, "troupe node: %s\n", problem.c_str());
+    return net::node_exit_bad_input;
+  }
+  if (settings.trace) {
+    settings.trace->scenario = s.name;
+    settings.trace->pods = s.initial_pods();
+    const std::uint32_t number = flags.node.node_number >= 0
+                                     ? static_cast<std::uint32_t>(flags.node.node_number)
+                                     : pod.number;
+    settings.trace->message_id_prefix = trace::message_id_prefix(number, settings.incarnation);
+  }
+  const apps::node_context context{pod.name, pod.deployment, pod.ordinal, settings.incarnation,
+                                    s.server_pods()};
+  return net::run_node(std::move(settings), [&](net::node_services& node) {
+    if (pod.client) {
+      const auto load = workload_on_platform(s.workload, node.system.get_platform().now_ns(),
+                                             node.epoch_elapsed_ns);
+      app->boot_client(node.system, context, load);
+    } else {
+      app->boot_server(node.system, context);
+    }
+    return std::string();
+  });
+}
+
+}  // namespace
+}  // namespace troupe::node
+
+int troupe_scenario_node_main(int argc, char** argv) {
+  using namespace troupe;
+  node::scenario_node_flags flags;
+  CLI::App command{
+      "Runs one Troupe node: a pod of a scenario (--scenario, --pod), or a built-in "
+      "application (--name, --app).",
+      "troupe node"};
+  net::add_node_flags(command, flags.node);
+  command.add_option("--scenario", flags.scenario_file,
+                     "scenario file: run the pod named by --pod (--name) of it");
+  command.add_option("--app", flags.app,
+                     "without --scenario: built-in application echo, counter or ping")
+      ->capture_default_str();
+  try {
+    command.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = command.exit(error);
+    return code == 0 ? 0 : net::node_exit_bad_input;
+  }
+  auto bad = [](const std::string& why) {
+    std::fprintf(stderr, "troupe node: %s\n", why.c_str());
+    return net::node_exit_bad_input;
+  };
+  if (flags.node.name.empty()) return bad("--pod (or --name) is required");
+  if (flags.scenario_file.empty()) {
+    if (!net::builtin_app_known(flags.app))
+      return bad("--app: unknown application '" + flags.app + "' (echo, counter, ping)");
+    net::node_settings settings;
+    if (auto error = net::resolve_node_flags(flags.node, settings); !error.empty()) return bad(error);
+    return net::run_node(std::move(settings), [&flags](net::node_services& services) {
+      net::start_builtin_app(flags.app, services);
+      return std::string();
+    });
+  }
+  if (command.count("--app") > 0) return bad("--app cannot be used with --scenario");
+  auto loaded = scenario::load_scenario_file(flags.scenario_file);
+  if (auto* error = std::get_if<scenario::load_error>(&loaded))
+    return bad(flags.scenario_file + ": " + error->describe());
+  return node::run_scenario_pod(flags, std::get<scenario::scenario>(loaded));
+}
