@@ -1,5 +1,6 @@
 #include "troupe/checkers/properties.hpp"
 
+#include "troupe/checkers/entity_unique.hpp"
 #include "troupe/checkers/kv_register_model.hpp"
 #include "troupe/checkers/lost_writes.hpp"
 #include "troupe/checkers/singleton.hpp"
@@ -10,7 +11,7 @@ const std::vector<std::string>& property_names() {
   static const std::vector<std::string> names = {
       "linearizable",          "no_lost_acknowledged_writes", "deliver_after_send",
       "at_most_once_delivery", "exactly_once_delivery",       "membership_converges",
-      "singleton_unique"};
+      "singleton_unique",      "entity_unique"};
   return names;
 }
 
@@ -40,6 +41,7 @@ result<verdict> check_property(const trace& events, std::string_view name,
     return check_membership_converges(events, options.membership);
   }
   if (name == "singleton_unique") return check_singleton_unique(events);
+  if (name == "entity_unique") return check_entity_unique(events.entities, events.faults);
   std::string known;
   for (const auto& each : property_names()) known += (known.empty() ? "" : ", ") + each;
   return error{0, "unknown property '" + std::string(name) + "' (known: " + known + ")"};

@@ -261,6 +261,23 @@ std::optional<std::string> add_singleton(trace& out, const json& event, std::uin
   return std::nullopt;
 }
 
+std::optional<std::string> add_entity(trace& out, const json& event, std::uint64_t seq,
+                                      std::int64_t t, bool started) {
+  for (auto* field : {"type", "entity"}) {
+    if (auto problem = need(event, field, json::value_t::string)) {
+      return problem;
+    }
+  }
+  if (auto problem = need(event, "instance", json::value_t::number_unsigned)) {
+    return problem;
+  }
+  out.entities.push_back(entity_event{seq, t, event["pod"].get<std::string>(),
+                                      event["type"].get<std::string>(),
+                                      event["entity"].get<std::string>(),
+                                      event["instance"].get<std::uint64_t>(), started});
+  return std::nullopt;
+}
+
 // Checks the fields every event has, and their order against the previous event.
 std::optional<std::string> check_common(const json& event, const trace& so_far) {
   if (auto problem = need(event, "seq", json::value_t::number_unsigned)) {
@@ -305,6 +322,8 @@ std::optional<std::string> add_event(trace& out, history_builder& operations, co
   if (kind == "fault") return add_fault(out, event, seq, t);
   if (kind == "member") return add_member(out, event, seq, t);
   if (kind == "singleton") return add_singleton(out, event, seq, t);
+  if (kind == "entity_start") return add_entity(out, event, seq, t, true);
+  if (kind == "entity_stop") return add_entity(out, event, seq, t, false);
   return std::nullopt;  // Kinds the checkers do not read, and unknown kinds, are skipped.
 }
 

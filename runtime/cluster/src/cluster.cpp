@@ -389,7 +389,7 @@ void cluster_actor::down_self(std::string_view reason) {
     if (view.first == status) continue;
     view.first = status;
     record_member(node, status);
-    notify(node, 0, status);
+    notify(node, node == self_.first ? self_.second : 0, status);
   }
   if (!published_.contains(self_.first)) {
     published_[self_.first] = {"down", true};
@@ -474,9 +474,12 @@ void cluster_actor::on_subscribe(const subscribe& message) {
   if (std::find(subscribers_.begin(), subscribers_.end(), message.subscriber) != subscribers_.end())
     return;
   subscribers_.push_back(message.subscriber);
+  // The current view, with each node's current uid (0 for a removed node), as a new
+  // subscriber would have seen it change.
   for (const auto& [node, view] : published_) {
-    message.subscriber.tell_any(member_event{node, 0, view.first});
-    if (!view.second) message.subscriber.tell_any(member_event{node, 0, "unreachable"});
+    const auto uid = state_.current_member(node).value_or(member_key(node, 0)).second;
+    message.subscriber.tell_any(member_event{node, uid, view.first});
+    if (!view.second) message.subscriber.tell_any(member_event{node, uid, "unreachable"});
   }
 }
 

@@ -34,6 +34,7 @@ struct run_options {
   std::uint64_t seed = 1;
   troupe::cluster::cluster_settings settings;  ///< seed_nodes are filled in: kv-0..kv-2
   bool singleton = false;  ///< also run a singleton_manager of `idle_singleton` on every pod
+  troupe::sim::boot_function boot;  ///< when set, boots the pods instead of `boot` below
 };
 
 /// The singleton of the tests: does nothing, its life is what counts.
@@ -178,7 +179,8 @@ inline run_result run(const run_options& options,
   run_result out;
   {
     troupe::sim::simulation sim(config);
-    sim.add_deployment("kv", options.pods, boot(options.settings, options.singleton));
+    sim.add_deployment("kv", options.pods,
+                       options.boot ? options.boot : boot(options.settings, options.singleton));
     auto problem = sim.validate(options.faults);
     EXPECT_FALSE(problem.has_value()) << *problem;
     sim.schedule(options.faults);

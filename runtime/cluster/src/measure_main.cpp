@@ -2,9 +2,13 @@
 // how long a cluster takes to form, and how long after a pod is killed the survivors remove
 // it and agree again (every survivor sees exactly the survivors up), and, in a second run per
 // seed that kills the singleton holder kv-0, how long until another pod runs the singleton
-// (1 s hand-over margin). Prints JSON.
+// (1 s hand-over margin). With --sharding it measures cluster sharding instead: 30 shards of
+// an idle entity type, every shard allocated; kill the last pod (or, in a second run per
+// seed, kv-0, which runs the coordinator) at t = 10 s and replay the `shard_start`,
+// `shard_stop` and `fault` events until every shard is hosted by exactly one survivor.
+// Prints JSON.
 //
-//   troupe-cluster-measure [--seeds N] [--pods P]
+//   troupe-cluster-measure [--seeds N] [--pods P] [--sharding]
 
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "troupe/cluster/cluster.hpp"
+#include "troupe/cluster/sharding.hpp"
 #include "troupe/cluster/singleton.hpp"
 #include "troupe/simnet/simulation.hpp"
 
@@ -61,6 +66,62 @@ class views {
 struct idle_singleton final : troupe::actor<int> {
   void on_message(int&) override {}
 };
+
+/// The entity of the sharding measurement: answers nothing, its shard's home is what counts.
+struct idle_entity final : troupe::actor<std::string> {
+  void on_message(std::string&) override {}
+};
+
+/// Kills kv-0 (`kill_holder`: it runs the coordinator) or the last pod at 10 s; returns the
+/// time from the kill until every shard is hosted by exactly one live pod (-1: never).
+std::int64_t measure_sharding(std::uint64_t seed, int pods, bool kill_holder) {
+  const std::int64_t kill_at = 10 * s;
+  const std::uint32_t shards = troupe::cluster::sharding_settings{}.shard_count;
+  troupe::sim::simulation_config config;
+  config.seed = seed;
+  config.scenario = "sharding-measure";
+  config.capture_trace = true;
+  troupe::cluster::cluster_settings settings;
+  settings.seed_nodes = {"kv-0", "kv-1", "kv-2"};
+  const std::string victim = kill_holder ? "kv-0" : "kv-" + std::to_string(pods - 1);
+  std::vector<std::string> lines;
+  {
+    troupe::sim::simulation sim(config);
+    sim.add_deployment(
+        "kv", pods, [settings](troupe::actor_system& system, const troupe::sim::pod_info&) {
+          TROUPE_ASSERT(troupe::cluster::start_cluster(system, settings).ok());
+          troupe::cluster::entity_extractor<std::string> extractor;
+          extractor.entity_id = [](const std::string& id) { return id; };
+          TROUPE_ASSERT(troupe::cluster::start_sharding<idle_entity>(system, {}, extractor).ok());
+        });
+    troupe::sim::fault kill;
+    kill.at_ns = kill_at;
+    kill.kind = troupe::sim::fault_kind::kill;
+    kill.pod = victim;
+    sim.schedule({kill});
+    sim.run_until(kill_at + 20 * s);
+    lines = sim.trace().lines();
+  }
+  std::map<std::uint32_t, std::set<std::string>> hosts;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].find("\"shard_st") == std::string::npos &&
+        lines[i].find("\"fault\"") == std::string::npos)
+      continue;
+    const auto e = nlohmann::json::parse(lines[i]);
+    const std::int64_t t = e["t"];
+    if (e["ev"] == "fault" && e["kind"] == "kill")
+      for (auto& [shard, on] : hosts) on.erase(e["pod"].get<std::string>());
+    if (e["ev"] == "shard_start")
+      hosts[e["shard"].get<std::uint32_t>()].insert(e["pod"].get<std::string>());
+    if (e["ev"] == "shard_stop")
+      hosts[e["shard"].get<std::uint32_t>()].erase(e["pod"].get<std::string>());
+    if (t < kill_at || hosts.size() < shards) continue;
+    bool served = true;
+    for (const auto& [shard, on] : hosts) served = served && on.size() == 1 && !on.contains(victim);
+    if (served) return t - kill_at;
+  }
+  return -1;
+}
 
 struct sample {
   std::int64_t formed_ns = -1;    ///< from t=0 until all pods see all up
@@ -145,20 +206,43 @@ nlohmann::json summary(std::vector<std::int64_t> values) {
 
 int main(int argc, char** argv) {
   int seeds = 50, pods = 3;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool sharding = false;
+  for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--seeds")
+    if (flag == "--sharding") {
+      sharding = true;
+      --i;
+    } else if (i + 1 >= argc) {
+      std::cerr << "usage: troupe-cluster-measure [--seeds N] [--pods P] [--sharding]\n";
+      return 2;
+    } else if (flag == "--seeds")
       seeds = std::atoi(argv[i + 1]);
     else if (flag == "--pods")
       pods = std::atoi(argv[i + 1]);
     else {
-      std::cerr << "usage: troupe-cluster-measure [--seeds N] [--pods P]\n";
+      std::cerr << "usage: troupe-cluster-measure [--seeds N] [--pods P] [--sharding]\n";
       return 2;
     }
   }
   if (seeds < 1 || pods < 2 || pods > 64) {
     std::cerr << "--seeds must be >= 1 and --pods in 2..64\n";
     return 2;
+  }
+  if (sharding) {
+    std::vector<std::int64_t> last, holder;
+    for (int seed = 1; seed <= seeds; ++seed) {
+      last.push_back(measure_sharding(static_cast<std::uint64_t>(seed), pods, false));
+      holder.push_back(measure_sharding(static_cast<std::uint64_t>(seed), pods, true));
+    }
+    const troupe::cluster::sharding_settings defaults;
+    nlohmann::json report = {{"pods", pods},
+                             {"seeds", seeds},
+                             {"shards", defaults.shard_count},
+                             {"handover_margin_ms", defaults.handover_margin_ns / ms},
+                             {"kill_last_pod_to_all_shards_served", summary(last)},
+                             {"kill_coordinator_pod_to_all_shards_served", summary(holder)}};
+    std::cout << report.dump(2) << "\n";
+    return 0;
   }
   std::vector<std::int64_t> formed, detected, removed, converged, singleton;
   for (int seed = 1; seed <= seeds; ++seed) {

@@ -29,7 +29,7 @@ struct property_options {
 
 /// The property names `check_property` knows, in a fixed order: linearizable,
 /// no_lost_acknowledged_writes, deliver_after_send, at_most_once_delivery,
-/// exactly_once_delivery, membership_converges, singleton_unique.
+/// exactly_once_delivery, membership_converges, singleton_unique, entity_unique.
 [[nodiscard]] const std::vector<std::string>& property_names();
 
 /// Checks property `name` on `events`. Errors: an unknown name (the message lists the known

@@ -73,6 +73,17 @@ struct singleton_event {
   bool started = false;   ///< true: `state` "started"; false: "stopped".
 };
 
+/// An `entity_start` or `entity_stop` event of a shard region (cluster sharding).
+struct entity_event {
+  std::uint64_t seq = 0;       ///< the event's seq.
+  std::int64_t t = 0;          ///< the event's virtual time, nanoseconds.
+  std::string pod;             ///< the pod whose region started or stopped the instance.
+  std::string type;            ///< the entity type (the sharding's type name).
+  std::string entity;          ///< the entity id.
+  std::uint64_t instance = 0;  ///< the instance number, unique per pod incarnation.
+  bool started = false;        ///< true: entity_start; false: entity_stop.
+};
+
 /// The parts of one trace the checkers read.
 struct trace {
   trace_header header;                  ///< line 1.
@@ -81,6 +92,7 @@ struct trace {
   std::vector<fault_event> faults;      ///< in trace order.
   std::vector<member_event> members;    ///< in trace order.
   std::vector<singleton_event> singletons;  ///< in trace order.
+  std::vector<entity_event> entities;       ///< in trace order.
   std::uint64_t last_seq = 0;           ///< `seq` of the last event (0 when there is none).
   std::int64_t last_t = 0;              ///< `t` of the last event (0 when there is none).
   std::size_t event_count = 0;          ///< events after the header, of every kind.

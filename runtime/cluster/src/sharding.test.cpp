@@ -1,0 +1,149 @@
+// Goal: cluster sharding routes every message to the one live instance of its entity, on
+// whichever pod hosts the entity's shard; shards spread over the pods, move to new pods on
+// scale-up and to survivors after a kill or a graceful stop, and no entity ever has two
+// active instances (judged from the trace by entity_unique and the probes' answers).
+
+#include "sharding_sim.test.hpp"
+
+namespace {
+
+using namespace sharding_sim;
+
+TEST(sharding, shard_of_is_stable_and_in_range) {
+  EXPECT_EQ(troupe::cluster::shard_of("d1", 30), troupe::cluster::shard_of("d1", 30));
+  std::set<std::uint32_t> seen;
+  for (int i = 0; i < 300; ++i) {
+    const auto shard = troupe::cluster::shard_of("e" + std::to_string(i), 30);
+    EXPECT_LT(shard, 30u);
+    seen.insert(shard);
+  }
+  EXPECT_EQ(seen.size(), 30u);  // 300 ids reach every shard
+}
+
+TEST(sharding, routes_to_entities_on_every_pod_and_starts_each_once) {
+  sharding_options o;
+  o.cluster.duration_ns = 12 * s;
+  auto r = run_sharding(o);
+  EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  const auto counts = outcomes(r);
+  EXPECT_GE(counts.at("ok"), 90);  // 3 s .. 8 s at 20 per second
+  EXPECT_EQ(counts.size(), 1u) << "every probe answered";
+  std::set<std::string> answering;
+  for (const auto& p : probes(r)) answering.insert(p.at);
+  EXPECT_EQ(answering, (std::set<std::string>{"kv-0", "kv-1", "kv-2"}));
+  EXPECT_EQ(r.entities.size(), 20u) << "20 entities, each started once and never stopped";
+  const auto hosts = shard_hosts(r, o.cluster.duration_ns);
+  EXPECT_EQ(hosts.size(), 30u);
+}
+
+}  // namespace
+
+namespace {
+
+using namespace sharding_sim;
+
+/// How many shards each pod hosts at `t`.
+std::map<std::string, int> shards_per_pod(const sharding_result& r, std::int64_t t) {
+  std::map<std::string, int> out;
+  for (const auto& [shard, pods] : shard_hosts(r, t))
+    for (const auto& pod : pods) ++out[pod];
+  return out;
+}
+
+TEST(sharding, scale_up_moves_shards_to_the_new_pods_without_losing_a_message) {
+  sharding_options o;
+  o.cluster.faults = {scale_to(8 * s, 5)};
+  o.cluster.duration_ns = 20 * s;
+  auto r = run_sharding(o);
+  EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_TRUE(r.run.membership.ok) << r.run.membership.message;
+  const auto counts = outcomes(r);
+  EXPECT_EQ(counts.size(), 1u) << "every probe answered, also while shards were handed off";
+  EXPECT_GT(counts.at("ok"), 200);
+  // 30 shards over 5 pods: 6 each once rebalanced.
+  EXPECT_EQ(shards_per_pod(r, 16 * s),
+            (std::map<std::string, int>{
+                {"kv-0", 6}, {"kv-1", 6}, {"kv-2", 6}, {"kv-3", 6}, {"kv-4", 6}}));
+  // Entities moved: an entity stopped on an old pod starts again on a new one.
+  std::set<std::string> started_on_new;
+  for (const auto& e : r.entities)
+    if (e.started && (e.pod == "kv-3" || e.pod == "kv-4")) started_on_new.insert(e.entity);
+  EXPECT_GT(started_on_new.size(), 3u);
+  for (const auto& p : probes(r))
+    if (p.t > 14 * s) EXPECT_EQ(p.outcome, "ok");
+}
+
+TEST(sharding, a_killed_pods_shards_are_served_by_the_survivors_within_5s) {
+  sharding_options o;
+  o.cluster.faults = {at(10 * s, fault_kind::kill, "kv-2")};
+  o.cluster.duration_ns = 22 * s;
+  auto r = run_sharding(o);
+  EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  const std::int64_t served = all_shards_served(r, 30, 10 * s, {"kv-2"});
+  ASSERT_GT(served, 0);
+  EXPECT_LT(served - 10 * s, 5 * s) << "kill -> every shard hosted by a survivor";
+  for (const auto& p : probes(r))
+    if (p.t > served + 3 * s) EXPECT_EQ(p.outcome, "ok") << p.entity << " at " << p.t;
+}
+
+TEST(sharding, the_coordinators_pod_killed_its_successor_reallocates_within_5s) {
+  sharding_options o;
+  o.cluster.faults = {at(10 * s, fault_kind::kill, "kv-0")};
+  o.cluster.duration_ns = 22 * s;
+  o.probing_pods = {"kv-1"};
+  auto r = run_sharding(o);
+  EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  const std::int64_t served = all_shards_served(r, 30, 10 * s, {"kv-0"});
+  ASSERT_GT(served, 0);
+  EXPECT_LT(served - 10 * s, 5 * s) << "kill -> every shard hosted by a survivor";
+}
+
+TEST(sharding, a_graceful_scale_down_hands_its_shards_off_at_once) {
+  sharding_options o;
+  o.cluster.pods = 5;
+  o.cluster.faults = {scale_to(10 * s, 3)};
+  o.cluster.duration_ns = 18 * s;
+  auto r = run_sharding(o);
+  EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  const std::int64_t served = all_shards_served(r, 30, 10 * s, {"kv-3", "kv-4"});
+  ASSERT_GT(served, 0);
+  EXPECT_LT(served - 10 * s, 1 * s) << "the stopping regions report their shards stopped";
+  const auto counts = outcomes(r);
+  EXPECT_LE(counts.count("timeout") ? counts.at("timeout") : 0, 2)
+      << "at most the questions in flight to the stopping pods";
+}
+
+TEST(sharding, a_node_cut_off_and_downed_stops_its_entities_before_they_move) {
+  sharding_options o;
+  o.cluster.faults = {split(8 * s, {{"kv-2"}, {"kv-0", "kv-1"}}), at(18 * s, fault_kind::heal)};
+  o.cluster.duration_ns = 30 * s;
+  auto r = run_sharding(o);
+  EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_EQ(r.run.split_brain, "");
+  int stopped_on_kv2 = 0;
+  for (const auto& e : r.entities)
+    if (!e.started && e.pod == "kv-2" && e.t > 8 * s && e.t < 18 * s) ++stopped_on_kv2;
+  EXPECT_GT(stopped_on_kv2, 0) << "kv-2 downed itself and stopped its entities";
+  EXPECT_GT(all_shards_served(r, 30, 8 * s, {"kv-2"}), 0);
+  for (const auto& p : probes(r))
+    if (p.t > 24 * s) EXPECT_EQ(p.outcome, "ok");
+}
+
+TEST(sharding, a_full_buffer_refuses_messages_and_traces_each_drop) {
+  sharding_options o;
+  o.settings.buffer_max = 3;
+  o.probe_start_ns = 100 * ms;  // before the cluster has formed: no shard has a home yet
+  o.probe_interval_ns = 20 * ms;
+  o.cluster.duration_ns = 10 * s;
+  auto r = run_sharding(o);
+  const auto counts = outcomes(r);
+  ASSERT_TRUE(counts.contains("refused"));
+  int drops = 0;
+  for (const auto& e : r.run.events)
+    if (e["ev"] == "entity_drop" && e["reason"] == "buffer_full") ++drops;
+  EXPECT_EQ(drops, counts.at("refused"));
+  EXPECT_FALSE(counts.contains("timeout")) << "every message is answered or refused";
+  EXPECT_GT(counts.at("ok"), 100);
+}
+
+}  // namespace
