@@ -18,6 +18,10 @@
 #include "troupe/trace_model/export_main.hpp"
 #define TROUPE_HAVE_EXPORT 1
 #endif
+#if __has_include("troupe/pods/pods_main.hpp")
+#include "troupe/pods/pods_main.hpp"
+#define TROUPE_HAVE_PODS 1
+#endif
 #if __has_include("troupe/node/scenario_node.hpp")
 #include "troupe/node/scenario_node.hpp"
 #define TROUPE_HAVE_NODE 1
@@ -244,6 +248,12 @@ int main(int argc, char** argv) {
   node->prefix_command();
   node->set_help_flag();  // --help goes to the node, which documents its flags
 #endif
+#ifdef TROUPE_HAVE_PODS
+  auto* pods = app.add_subcommand("pods", "Play a scenario on local pods (network namespaces, real processes)");
+  pods->allow_extras();
+  pods->prefix_command();
+  pods->set_help_flag();  // --help goes to `troupe pods`, which documents its flags
+#endif
 
   try {
     app.parse(argc, argv);
@@ -273,6 +283,14 @@ int main(int argc, char** argv) {
       std::vector<char*> args{argv[0]};
       for (auto& a : rest) args.push_back(a.data());
       return troupe_export_main(static_cast<int>(args.size()), args.data());
+    }
+#endif
+#ifdef TROUPE_HAVE_PODS
+    if (pods->parsed()) {
+      std::vector<std::string> rest = pods->remaining();
+      std::vector<char*> args{argv[0]};
+      for (auto& a : rest) args.push_back(a.data());
+      return troupe_pods_main(static_cast<int>(args.size()), args.data());
     }
 #endif
 #ifdef TROUPE_HAVE_NODE
