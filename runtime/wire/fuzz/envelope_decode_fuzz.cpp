@@ -1,7 +1,8 @@
 // libFuzzer target: envelope and generic codec decoding of random bytes.
 //
 // Checks, beyond "no crash, no sanitizer report": whatever decodes is valid and re-encodes to
-// exactly the input bytes (the encoding is canonical: one value, one byte sequence).
+// exactly the input bytes (the encoding is canonical: one value, one byte sequence), and the
+// in-place user envelope decoder agrees with the owning one.
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -49,12 +50,28 @@ void check_envelope(std::span<const std::byte> input) {
   check(std::equal(bytes.begin(), bytes.end(), input.begin(), input.end()));
 }
 
+// The in-place decoder accepts and refuses exactly what the owning one does, with the same
+// error and the same fields.
+void check_view(std::span<const std::byte> input) {
+  user_envelope owned;
+  user_envelope_view view;
+  const auto owned_error = decode_envelope(input, owned);
+  check(decode_envelope(input, view) == owned_error);
+  if (owned_error != envelope_error::none) return;
+  check(view.message_id == owned.message_id && view.lamport == owned.lamport);
+  check(view.sender_path == owned.sender_path && view.receiver_path == owned.receiver_path);
+  check(view.type_name == owned.type_name);
+  check(std::equal(view.payload.begin(), view.payload.end(), owned.payload.begin(),
+                   owned.payload.end()));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto input = std::as_bytes(std::span{data, size});
   check_envelope<user_envelope>(input);
   check_envelope<system_envelope>(input);
+  check_view(input);
 
   composite value;
   byte_reader reader(input);

@@ -37,16 +37,10 @@ byte_writer::byte_writer(std::size_t capacity_bytes) {
   buffer_.reserve(capacity_bytes);
 }
 
-void byte_writer::put_u8(std::uint8_t value) {
-  buffer_.push_back(static_cast<std::byte>(value));
-}
 void byte_writer::put_u16(std::uint16_t value) {
   append_little_endian(buffer_, value);
 }
 void byte_writer::put_u32(std::uint32_t value) {
-  append_little_endian(buffer_, value);
-}
-void byte_writer::put_u64(std::uint64_t value) {
   append_little_endian(buffer_, value);
 }
 void byte_writer::put_i64(std::int64_t value) {
@@ -59,7 +53,7 @@ void byte_writer::put_f64(double value) {
   put_u64(std::bit_cast<std::uint64_t>(value));
 }
 
-void byte_writer::put_varint(std::uint64_t value) {
+void byte_writer::put_long_varint(std::uint64_t value) {
   while (value >= 0x80U) {
     put_u8(static_cast<std::uint8_t>((value & 0x7fU) | 0x80U));
     value >>= 7U;
@@ -67,21 +61,6 @@ void byte_writer::put_varint(std::uint64_t value) {
   put_u8(static_cast<std::uint8_t>(value));
 }
 
-void byte_writer::put_string(std::string_view value) {
-  put_varint(value.size());
-  put_bytes(std::as_bytes(std::span{value.data(), value.size()}));
-}
-
-void byte_writer::put_bytes(std::span<const std::byte> bytes) {
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
-}
-
-bool byte_reader::take(std::size_t count, const std::byte*& first) {
-  if (!ok_ || count > input_.size() - position_) return fail();
-  first = input_.data() + position_;
-  position_ += count;
-  return true;
-}
 
 bool byte_reader::get_u8(std::uint8_t& value) {
   const std::byte* first = nullptr;
@@ -104,13 +83,6 @@ bool byte_reader::get_u32(std::uint32_t& value) {
   return true;
 }
 
-bool byte_reader::get_u64(std::uint64_t& value) {
-  const std::byte* first = nullptr;
-  if (!take(8, first)) return false;
-  value = load_little_endian<std::uint64_t>(first);
-  return true;
-}
-
 bool byte_reader::get_i64(std::int64_t& value) {
   std::uint64_t bits = 0;
   if (!get_u64(bits)) return false;
@@ -120,6 +92,15 @@ bool byte_reader::get_i64(std::int64_t& value) {
 
 bool byte_reader::get_varint(std::uint64_t& value) {
   if (!ok_) return false;
+  // Most varints are lengths and counts below 128: one byte, always in its shortest form.
+  if (position_ < input_.size()) {
+    const auto first = std::to_integer<std::uint8_t>(input_[position_]);
+    if (first < 0x80U) {
+      ++position_;
+      value = first;
+      return true;
+    }
+  }
   std::uint64_t result = 0;
   for (std::size_t i = 0; i < max_varint_bytes; ++i) {
     if (position_ + i >= input_.size()) return fail();
@@ -156,6 +137,13 @@ bool byte_reader::get_f64(double& value) {
 }
 
 bool byte_reader::get_string(std::string& value, std::size_t max_length) {
+  std::string_view view;
+  if (!get_string_view(view, max_length)) return false;
+  value.assign(view.data(), view.size());
+  return true;
+}
+
+bool byte_reader::get_string_view(std::string_view& value, std::size_t max_length) {
   if (!ok_) return false;
   const std::size_t start = position_;
   std::uint64_t length = 0;
@@ -167,7 +155,14 @@ bool byte_reader::get_string(std::string& value, std::size_t max_length) {
   const std::byte* first = nullptr;
   const bool taken = take(static_cast<std::size_t>(length), first);
   assert(taken);
-  value.assign(reinterpret_cast<const char*>(first), static_cast<std::size_t>(length));
+  value = std::string_view(reinterpret_cast<const char*>(first), static_cast<std::size_t>(length));
+  return true;
+}
+
+bool byte_reader::get_span(std::size_t count, std::span<const std::byte>& out) {
+  const std::byte* first = nullptr;
+  if (!take(count, first)) return false;
+  out = std::span<const std::byte>(first, count);
   return true;
 }
 

@@ -1,13 +1,14 @@
 #include "troupe/wire/envelope.hpp"
 
 #include <cassert>
+#include <cstring>
 #include <tuple>
 
 namespace troupe::wire {
 
 namespace {
 
-envelope_error check_text(const std::string& text, std::size_t max_bytes, bool required) {
+envelope_error check_text(std::string_view text, std::size_t max_bytes, bool required) {
   if (text.size() > max_bytes) return envelope_error::field_too_long;
   if (required && text.empty()) return envelope_error::missing_field;
   return envelope_error::none;
@@ -26,7 +27,14 @@ envelope_error read_text(byte_reader& reader, std::string& text, std::size_t max
   return check_text(text, max_bytes, required);
 }
 
-envelope_error read_user(byte_reader& reader, user_envelope& envelope) {
+envelope_error read_text(byte_reader& reader, std::string_view& text, std::size_t max_bytes,
+                         bool required) {
+  if (!reader.get_string_view(text, max_container_elements)) return envelope_error::malformed;
+  return check_text(text, max_bytes, required);
+}
+
+// The one decoder of user envelopes: the owning one copies what this one points at.
+envelope_error read_user_view(byte_reader& reader, user_envelope_view& envelope) {
   if (!reader.get_u64(envelope.message_id) || !reader.get_u64(envelope.lamport)) {
     return envelope_error::malformed;
   }
@@ -42,8 +50,22 @@ envelope_error read_user(byte_reader& reader, user_envelope& envelope) {
   std::uint64_t length = 0;
   if (!reader.get_varint(length)) return envelope_error::malformed;
   if (length > reader.remaining()) return envelope_error::malformed;
-  envelope.payload.resize(static_cast<std::size_t>(length));
-  if (!reader.get_bytes(envelope.payload)) return envelope_error::malformed;
+  if (!reader.get_span(static_cast<std::size_t>(length), envelope.payload)) {
+    return envelope_error::malformed;
+  }
+  return envelope_error::none;
+}
+
+envelope_error read_user(byte_reader& reader, user_envelope& envelope) {
+  user_envelope_view view;
+  const auto error = read_user_view(reader, view);
+  if (error != envelope_error::none) return error;
+  envelope.message_id = view.message_id;
+  envelope.lamport = view.lamport;
+  envelope.sender_path.assign(view.sender_path);
+  envelope.receiver_path.assign(view.receiver_path);
+  envelope.type_name.assign(view.type_name);
+  envelope.payload.assign(view.payload.begin(), view.payload.end());
   return envelope_error::none;
 }
 
@@ -63,6 +85,24 @@ envelope_error read_system(byte_reader& reader, system_envelope& envelope) {
     if (error != envelope_error::none) return error;
   }
   return envelope_error::none;
+}
+
+std::size_t varint_bytes(std::uint64_t value) {
+  std::size_t count = 1;
+  for (; value >= 0x80U; value >>= 7U) ++count;
+  return count;
+}
+
+// Bytes of a length-prefixed field of `length` bytes.
+std::size_t text_bytes(std::size_t length) { return varint_bytes(length) + length; }
+
+// Writes a varint length and the bytes at `out` (room reserved); returns the end.
+std::byte* put_text(std::byte* out, std::span<const std::byte> bytes) {
+  std::uint64_t length = bytes.size();
+  for (; length >= 0x80U; length >>= 7U) *out++ = static_cast<std::byte>((length & 0x7fU) | 0x80U);
+  *out++ = static_cast<std::byte>(length);
+  if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
+  return out + bytes.size();
 }
 
 template <class Envelope, class Reader>
@@ -124,13 +164,23 @@ envelope_error validate(const system_envelope& envelope) {
 
 void encode(byte_writer& writer, const user_envelope& envelope) {
   assert(validate(envelope) == envelope_error::none);
-  writer.put_u64(envelope.message_id);
-  writer.put_u64(envelope.lamport);
-  writer.put_string(envelope.sender_path);
-  writer.put_string(envelope.receiver_path);
-  writer.put_string(envelope.type_name);
-  writer.put_varint(envelope.payload.size());
-  writer.put_bytes(envelope.payload);
+  // Every message between nodes is one of these: the size is computed first and the bytes
+  // written in one piece, instead of growing the buffer field by field.
+  const std::size_t size = 16 + text_bytes(envelope.sender_path.size()) +
+                           text_bytes(envelope.receiver_path.size()) +
+                           text_bytes(envelope.type_name.size()) +
+                           text_bytes(envelope.payload.size());
+  std::byte* out = writer.extend(size);
+  std::byte* const end = out + size;
+  byte_writer::store_u64(out, envelope.message_id);
+  byte_writer::store_u64(out + 8, envelope.lamport);
+  out += 16;
+  out = put_text(out, std::as_bytes(std::span{envelope.sender_path}));
+  out = put_text(out, std::as_bytes(std::span{envelope.receiver_path}));
+  out = put_text(out, std::as_bytes(std::span{envelope.type_name}));
+  out = put_text(out, envelope.payload);
+  assert(out == end);
+  (void)end;
 }
 
 void encode(byte_writer& writer, const system_envelope& envelope) {
@@ -152,8 +202,7 @@ bool decode(byte_reader& reader, system_envelope& envelope) {
 }
 
 std::vector<std::byte> encode_envelope(const user_envelope& envelope) {
-  byte_writer writer(48 + envelope.receiver_path.size() + envelope.sender_path.size() +
-                     envelope.type_name.size() + envelope.payload.size());
+  byte_writer writer;  // encode sizes the buffer exactly
   encode(writer, envelope);
   return std::move(writer.buffer());
 }
@@ -170,6 +219,10 @@ envelope_error decode_envelope(std::span<const std::byte> payload, user_envelope
 
 envelope_error decode_envelope(std::span<const std::byte> payload, system_envelope& envelope) {
   return decode_whole(payload, envelope, read_system);
+}
+
+envelope_error decode_envelope(std::span<const std::byte> payload, user_envelope_view& envelope) {
+  return decode_whole(payload, envelope, read_user_view);
 }
 
 }  // namespace troupe::wire

@@ -62,6 +62,27 @@ RC_GTEST_PROP(envelope, user_envelope_round_trips, ()) {
   RC_ASSERT(decoded == original);
 }
 
+RC_GTEST_PROP(envelope, the_in_place_decoder_reads_what_the_owning_one_reads, ()) {
+  const auto original = *gen_user_envelope();
+  auto bytes = encode_envelope(original);
+  user_envelope_view view;
+  RC_ASSERT(decode_envelope(bytes, view) == envelope_error::none);
+  RC_ASSERT(view.message_id == original.message_id);
+  RC_ASSERT(view.lamport == original.lamport);
+  RC_ASSERT(view.sender_path == original.sender_path);
+  RC_ASSERT(view.receiver_path == original.receiver_path);
+  RC_ASSERT(view.type_name == original.type_name);
+  RC_ASSERT(std::equal(view.payload.begin(), view.payload.end(), original.payload.begin(),
+                       original.payload.end()));
+  // Damaged bytes: both decoders give the same verdict.
+  const auto at = *rc::gen::inRange<std::size_t>(0, bytes.size());
+  bytes[at] = static_cast<std::byte>(*rc::gen::arbitrary<std::uint8_t>());
+  const auto cut = *rc::gen::inRange<std::size_t>(0, bytes.size() + 1);
+  const auto damaged = std::span<const std::byte>(bytes).first(cut);
+  user_envelope owned;
+  RC_ASSERT(decode_envelope(damaged, view) == decode_envelope(damaged, owned));
+}
+
 RC_GTEST_PROP(envelope, system_envelope_round_trips, ()) {
   const auto original = *gen_system_envelope();
   const auto bytes = encode_envelope(original);

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <span>
@@ -37,27 +38,56 @@ class byte_writer {
   byte_writer() = default;
   /// Starts with `capacity_bytes` reserved (a hint; the buffer grows as needed).
   explicit byte_writer(std::size_t capacity_bytes);
+  /// Writes into `reuse`, emptied first; its capacity is kept (a recycled buffer).
+  explicit byte_writer(std::vector<std::byte>&& reuse) : buffer_(std::move(reuse)) {
+    buffer_.clear();
+  }
 
   /// Appends one byte.
-  void put_u8(std::uint8_t value);
+  void put_u8(std::uint8_t value) { buffer_.push_back(static_cast<std::byte>(value)); }
   /// Appends 2 bytes, little-endian.
   void put_u16(std::uint16_t value);
   /// Appends 4 bytes, little-endian.
   void put_u32(std::uint32_t value);
   /// Appends 8 bytes, little-endian.
-  void put_u64(std::uint64_t value);
+  void put_u64(std::uint64_t value) { store_u64(extend(8), value); }
   /// Appends 8 bytes: the two's complement bit pattern, little-endian.
   void put_i64(std::int64_t value);
   /// Appends 1 to 10 bytes: unsigned LEB128, shortest form.
-  void put_varint(std::uint64_t value);
+  void put_varint(std::uint64_t value) {
+    if (value < 0x80U) {  // lengths and counts are mostly short: one byte
+      put_u8(static_cast<std::uint8_t>(value));
+      return;
+    }
+    put_long_varint(value);
+  }
   /// Appends one byte, 0 or 1.
   void put_bool(bool value);
   /// Appends the 8-byte IEEE 754 bit pattern, little-endian (NaN payloads are kept).
   void put_f64(double value);
   /// Appends a varint byte count, then the bytes (no terminator, no encoding check).
-  void put_string(std::string_view value);
+  void put_string(std::string_view value) {
+    put_varint(value.size());
+    put_bytes(std::as_bytes(std::span{value.data(), value.size()}));
+  }
   /// Appends the bytes as they are, with no length.
-  void put_bytes(std::span<const std::byte> bytes);
+  void put_bytes(std::span<const std::byte> bytes) {
+    if (!bytes.empty()) std::memcpy(extend(bytes.size()), bytes.data(), bytes.size());
+  }
+  /// Appends `count` bytes for the caller to fill and returns the first; the pointer is
+  /// valid until the next append. For encoders that know a value's size ahead.
+  std::byte* extend(std::size_t count) {
+    const std::size_t old_size = buffer_.size();
+    buffer_.resize(old_size + count);
+    return buffer_.data() + old_size;
+  }
+  /// Stores `value` little-endian in the 8 bytes at `out`.
+  static void store_u64(std::byte* out, std::uint64_t value) {
+    for (std::size_t i = 0; i < 8; ++i) {  // one store on little-endian machines
+      out[i] = static_cast<std::byte>(value & 0xffU);
+      value >>= 8U;
+    }
+  }
 
   /// The bytes written so far. The caller may move them out; the writer stays usable.
   std::vector<std::byte>& buffer() { return buffer_; }
@@ -69,6 +99,8 @@ class byte_writer {
   void clear() { buffer_.clear(); }
 
  private:
+  void put_long_varint(std::uint64_t value);
+
   std::vector<std::byte> buffer_;
 };
 
@@ -86,7 +118,15 @@ class byte_reader {
   /// Reads 4 bytes, little-endian.
   [[nodiscard]] bool get_u32(std::uint32_t& value);
   /// Reads 8 bytes, little-endian.
-  [[nodiscard]] bool get_u64(std::uint64_t& value);
+  [[nodiscard]] bool get_u64(std::uint64_t& value) {
+    const std::byte* first = nullptr;
+    if (!take(8, first)) return false;
+    std::uint64_t loaded = 0;
+    for (std::size_t i = 8; i > 0; --i)  // one load on little-endian machines
+      loaded = (loaded << 8U) | std::to_integer<std::uint64_t>(first[i - 1]);
+    value = loaded;
+    return true;
+  }
   /// Reads 8 bytes as a two's complement integer.
   [[nodiscard]] bool get_i64(std::int64_t& value);
   /// Reads an unsigned LEB128 varint. Fails on more than 10 bytes, on bits beyond 64, and on
@@ -102,6 +142,12 @@ class byte_reader {
                                 std::size_t max_length = max_string_length_default);
   /// Reads exactly `out.size()` bytes into `out`.
   [[nodiscard]] bool get_bytes(std::span<std::byte> out);
+  /// Like get_string, but without a copy: `value` points into the input (valid as long as
+  /// the input is).
+  [[nodiscard]] bool get_string_view(std::string_view& value,
+                                     std::size_t max_length = max_string_length_default);
+  /// Points `out` at the next `count` bytes of the input, without a copy.
+  [[nodiscard]] bool get_span(std::size_t count, std::span<const std::byte>& out);
 
   /// Marks the reader failed, for decoders that find a well-formed but invalid value (an
   /// unknown variant index, a duplicate map key). Always returns false.
@@ -120,7 +166,12 @@ class byte_reader {
  private:
   // Points `first` at the next `count` bytes and advances past them; fails the reader, and
   // returns false, if it is already failed or the input is shorter. `count` may be 0.
-  bool take(std::size_t count, const std::byte*& first);
+  bool take(std::size_t count, const std::byte*& first) {
+    if (!ok_ || count > input_.size() - position_) return fail();
+    first = input_.data() + position_;
+    position_ += count;
+    return true;
+  }
 
   std::span<const std::byte> input_;
   std::size_t position_ = 0;

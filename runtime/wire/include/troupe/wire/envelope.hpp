@@ -33,6 +33,18 @@ struct user_envelope {
   bool operator==(const user_envelope&) const = default;
 };
 
+/// A user envelope decoded in place: the strings and the payload point into the bytes it
+/// was decoded from, which must outlive it. Same fields and bounds as user_envelope; for a
+/// receiver that only looks the fields up and decodes the payload (no copy of either).
+struct user_envelope_view {
+  std::uint64_t message_id = 0;
+  std::uint64_t lamport = 0;
+  std::string_view sender_path;
+  std::string_view receiver_path;
+  std::string_view type_name;
+  std::span<const std::byte> payload;
+};
+
 /// What a system envelope asks or announces. Values are part of the wire format.
 enum class system_kind : std::uint8_t {
   watch = 1,       ///< watcher (on the sending node) watches watched (on the receiving node)
@@ -84,6 +96,10 @@ void encode(byte_writer& writer, const system_envelope& envelope);
                                              user_envelope& envelope);
 [[nodiscard]] envelope_error decode_envelope(std::span<const std::byte> payload,
                                              system_envelope& envelope);
+/// Decodes a whole user_message payload in place, with the checks of the owning decoder
+/// (the two accept and refuse the same inputs); `envelope` points into `payload`.
+[[nodiscard]] envelope_error decode_envelope(std::span<const std::byte> payload,
+                                             user_envelope_view& envelope);
 
 /// Checks bounds and required fields without encoding: a sender calls it on envelopes built
 /// from user input, before encode (whose precondition it is).
