@@ -48,12 +48,12 @@ local_cell::local_cell(actor_system& system, local_cell* parent, std::uint64_t i
       name_(std::move(name)),
       overflow_(mailbox.overflow),
       capacity_(mailbox.capacity) {
-  // Traced systems name the actor in every event: build the path once. It never changes,
-  // so other threads may read it without synchronisation.
-  if (system_.sink() != nullptr) traced_path_ = std::make_unique<const std::string>(build_path());
+  // Traced systems name the actor in every event: build the path once. It never changes.
+  if (system_.sink() != nullptr) keep_path();
 }
 
 local_cell::~local_cell() {
+  delete kept_path_.load(std::memory_order_acquire);
   TROUPE_ASSERT(instance_ == nullptr);
   TROUPE_ASSERT(first_child_ == nullptr);
   // Every enqueue after termination schedules a draining turn, so nothing is left here
@@ -71,7 +71,19 @@ void local_cell::message_dropped(const envelope& message, drop_reason reason, bo
   enqueue_system(new system_message(system_kind::undelivered, {}, std::string(message.type().name)));
 }
 
-std::string local_cell::path() const { return traced_path_ ? *traced_path_ : build_path(); }
+std::string local_cell::path() const {
+  const std::string* kept = kept_path_.load(std::memory_order_acquire);
+  return kept != nullptr ? *kept : build_path();
+}
+
+void local_cell::keep_path() {
+  if (kept_path_.load(std::memory_order_acquire) != nullptr) return;
+  auto built = std::make_unique<const std::string>(build_path());
+  const std::string* expected = nullptr;
+  // Two threads may race to keep it; the loser frees its copy (both built the same path).
+  if (kept_path_.compare_exchange_strong(expected, built.get(), std::memory_order_acq_rel))
+    built.release();
+}
 
 std::string local_cell::build_path() const {
   if (parent_ == nullptr) return "/user";
@@ -618,18 +630,31 @@ void local_cell::handle_timer(const timer_fired& fired) {
   // A fire of a cancelled or replaced timer may still be queued: ignore it.
   if (found == extras_->timers.end() || found->second.generation != fired.generation) return;
   if (auto* sink = system_.sink()) sink->on_timer(path(), fired.key);
-  std::function<void()> deliver;
-  if (found->second.periodic) {
-    deliver = found->second.deliver;
-    cell_ptr<> self(this);
-    found->second.platform_id = system_.get_platform().start_timer(
-        found->second.interval_ns, [self, key = fired.key, generation = fired.generation] {
-          send_value(self.get(), nullptr, timer_fired{key, generation});
-        });
-  } else {
-    deliver = std::move(found->second.deliver);
+  // The handler may cancel or replace this very timer, which destroys its entry: it runs
+  // from a function moved out of the entry (a copy would allocate at every periodic fire).
+  std::function<void()> deliver = std::move(found->second.deliver);
+  if (!found->second.periodic) {
     extras_->timers.erase(found);
+    deliver();
+    return;
   }
+  cell_ptr<> self(this);
+  found->second.platform_id = system_.get_platform().start_timer(
+      found->second.interval_ns, [self, key = fired.key, generation = fired.generation] {
+        send_value(self.get(), nullptr, timer_fired{key, generation});
+      });
+  // Back into the entry afterwards, even when the handler throws (the actor may be resumed),
+  // unless the handler cancelled or replaced the timer meanwhile.
+  struct put_back {
+    local_cell& cell;
+    const timer_fired& fired;
+    std::function<void()>& deliver;
+    ~put_back() {
+      auto kept = cell.extras_->timers.find(fired.key);
+      if (kept != cell.extras_->timers.end() && kept->second.generation == fired.generation)
+        kept->second.deliver = std::move(deliver);
+    }
+  } restore{*this, fired, deliver};
   deliver();
 }
 

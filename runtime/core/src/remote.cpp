@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "troupe/runtime/assert.hpp"
 #include "troupe/runtime/local_cell.hpp"
 #include "troupe/runtime/system.hpp"
 
@@ -26,6 +27,9 @@ class foreign_envelope final : public envelope {
   message_type type_;
 };
 
+/// Largest payload buffer a thread keeps for its next remote send.
+constexpr std::size_t max_kept_payload_bytes = 64 * 1024;
+
 }  // namespace
 
 trace_sink* remote_cell::sink() const { return system_.sink(); }
@@ -40,7 +44,10 @@ enqueue_status remote_cell::enqueue(envelope* message) {
   }
   out.receiver_path = path_;
   out.type_name = std::string(message->type().name);
-  wire::byte_writer writer;
+  // The payload goes through a buffer kept per thread: the transport copies it into the
+  // envelope's encoding, so it comes back unless the transport kept it.
+  thread_local std::vector<std::byte> payload_buffer;
+  wire::byte_writer writer(std::move(payload_buffer));
   if (!message->encode_payload(writer)) {
     system_.drop(message, path_, drop_reason::not_serializable, false, node_);
     return enqueue_status::dropped;
@@ -58,6 +65,7 @@ enqueue_status remote_cell::enqueue(envelope* message) {
   }
   transport* t = system_.remote().attached();
   const send_result sent = t ? t->send_user(node_, std::move(out)) : send_result::unreachable;
+  if (out.payload.capacity() <= max_kept_payload_bytes) payload_buffer = std::move(out.payload);
   if (sent != send_result::queued) {
     const auto reason =
         sent == send_result::queue_full ? drop_reason::queue_full : drop_reason::unreachable;
@@ -124,19 +132,21 @@ void remote_cell::node_down() {
     watcher->enqueue_system(new system_message(system_kind::terminated, cell_ptr<>(this)));
 }
 
-void remoting::attach(transport* t) {
-  std::lock_guard lock(mutex_);
-  transport_ = t;
-}
+remoting::remoting(actor_system& system)
+    : system_(system), table_number_([] {
+        static std::atomic<std::uint32_t> last{0};
+        const std::uint32_t number = last.fetch_add(1, std::memory_order_relaxed) + 1;
+        TROUPE_ASSERT_MSG(number != 0, "more than 2^32 - 1 actor systems in one process");
+        return number;
+      }()) {}
 
-transport* remoting::attached() const {
-  std::lock_guard lock(mutex_);
-  return transport_;
-}
+void remoting::attach(transport* t) { transport_.store(t, std::memory_order_release); }
+
+transport* remoting::attached() const { return transport_.load(std::memory_order_acquire); }
 
 std::size_t remoting::proxy_hash(std::string_view node, std::string_view path) {
-  const std::size_t node_hash = std::hash<std::string_view>{}(node);
-  const std::size_t path_hash = std::hash<std::string_view>{}(path);
+  const std::size_t node_hash = text_hash(node);
+  const std::size_t path_hash = text_hash(path);
   return node_hash ^ (path_hash + 0x9e3779b97f4a7c15ULL + (node_hash << 6));
 }
 
@@ -181,16 +191,26 @@ void remoting::export_cell(cell* local) {
 }
 
 void remoting::export_cell(cell* local, const std::string& path) {
-  if (local == nullptr || local->is_remote()) return;
+  // A cell that sends to other nodes exports itself with every message: after the first
+  // time, its mark answers without the lock and the path lookup.
+  if (local == nullptr || local->exported_by(table_number_) || local->is_remote()) return;
   std::lock_guard lock(mutex_);
   if (exports_.size() >= prune_threshold_) {
     std::erase_if(exports_, [](const auto& entry) { return entry.second->expired(); });
     prune_threshold_ = std::max<std::size_t>(64, exports_.size() * 2);
   }
-  if (exports_.find(path) == exports_.end()) exports_.emplace(path, local);
+  auto found = exports_.find(path);
+  if (found == exports_.end()) found = exports_.emplace(path, local).first;
+  // The mark is set only when the table holds this very cell: an entry of another live cell
+  // with the same path keeps its place, and this cell tries again at its next send. An entry
+  // is removed only once its cell expired, so a marked cell stays in the table.
+  if (found->second.get() == local) {
+    local->keep_path();
+    local->mark_exported(table_number_);
+  }
 }
 
-cell_ptr<> remoting::resolve(const std::string& path) {
+cell_ptr<> remoting::resolve(std::string_view path) {
   {
     std::lock_guard lock(mutex_);
     auto found = exports_.find(path);
@@ -199,7 +219,7 @@ cell_ptr<> remoting::resolve(const std::string& path) {
   // Named actors are addressable without export: "/user/.../<name>".
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return {};
-  auto named = system_.lookup_any(path.substr(slash + 1));
+  auto named = system_.lookup_any(std::string(path.substr(slash + 1)));
   if (!named || named->path() != path) return {};
   return cell_ptr<>(named->cell());
 }
@@ -225,16 +245,23 @@ void actor_system::attach_transport(transport& t) { remoting_->attach(&t); }
 
 any_ref actor_system::remote_ref_any(std::string_view node, std::string_view path) {
   if (node == config_.node_name) {
-    if (auto local = remoting_->resolve(std::string(path))) return any_ref(local);
+    if (auto local = remoting_->resolve(path)) return any_ref(local);
   }
   return any_ref(detail::cell_ptr<>(remoting_->proxy(node, path).get()));
 }
 
 void actor_system::deliver_inbound(std::string_view from_node, wire::user_envelope&& message) {
+  deliver_inbound(from_node, wire::user_envelope_view{message.message_id, message.lamport,
+                                                      message.sender_path, message.receiver_path,
+                                                      message.type_name, message.payload});
+}
+
+void actor_system::deliver_inbound(std::string_view from_node,
+                                   const wire::user_envelope_view& message) {
   detail::cell_ptr<> target = remoting_->resolve(message.receiver_path);
   envelope* decoded = target ? target->decode_message(message.type_name, message.payload) : nullptr;
   const bool known_target = static_cast<bool>(target);
-  if (decoded == nullptr) decoded = new detail::foreign_envelope(message.type_name);
+  if (decoded == nullptr) decoded = new detail::foreign_envelope(std::string(message.type_name));
   decoded->trace_id = message.message_id;
   decoded->lamport = message.lamport;
   if (!message.sender_path.empty()) {

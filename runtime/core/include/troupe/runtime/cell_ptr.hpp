@@ -60,12 +60,29 @@ class cell {
   }
   /// True once the cell can never receive again (a stopped actor, a completed ask).
   virtual bool expired() const { return false; }
+  /// Asks the cell to keep its path from now on, so that `path()` stops rebuilding it (a
+  /// local actor that other nodes address sends its path with every remote message). Any
+  /// thread; the default does nothing.
+  virtual void keep_path() {}
+
+  /// True when the export table numbered `table` (remote.hpp; numbers are never reused)
+  /// has made this cell addressable from other nodes. Any thread.
+  bool exported_by(std::uint32_t table) const {
+    return exported_by_.load(std::memory_order_acquire) == table;
+  }
+  /// Records that table `table` exports this cell; called by the table under its lock, once
+  /// the cell is in it. A live cell stays in the table, so the mark never goes stale.
+  void mark_exported(std::uint32_t table) {
+    exported_by_.store(table, std::memory_order_release);
+  }
 
  protected:
   virtual ~cell() = default;
 
  private:
   std::atomic<std::uint32_t> references_{1};
+  // A table number, not a pointer: it fits beside the count, so no cell grows for it.
+  std::atomic<std::uint32_t> exported_by_{0};
 };
 
 inline void release_cell(cell* c) { c->release(); }

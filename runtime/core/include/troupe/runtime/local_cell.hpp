@@ -91,6 +91,7 @@ class local_cell : public cell, public runnable {
   enqueue_status enqueue(envelope* message) override;
   void enqueue_system(system_message* message) override;
   std::string path() const override;
+  void keep_path() override;
   std::string_view node() const override;
   trace_sink* sink() const override;
   void message_dropped(const envelope& message, drop_reason reason, bool rejected) override;
@@ -205,7 +206,9 @@ class local_cell : public cell, public runnable {
   local_cell* previous_sibling_ = nullptr;
   envelope* current_ = nullptr;
   std::unique_ptr<extras> extras_;
-  std::unique_ptr<const std::string> traced_path_;  // set at construction when traced
+  // The path, once built for keeps: at construction when traced, at the first export
+  // otherwise. Set once (compare-exchange), freed with the cell; readers on any thread.
+  std::atomic<const std::string*> kept_path_{nullptr};
   mpsc_queue user_queue_;
   mpsc_queue system_queue_;
 };

@@ -3,7 +3,9 @@
 /// local actors that other nodes may address. Used the same way by the simulator (simnet)
 /// and by the TCP transport (runtime/net).
 
+#include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
@@ -69,7 +71,7 @@ class remote_cell final : public cell {
 /// The remote side of one actor system: its transport, proxies and exported actors.
 class remoting {
  public:
-  explicit remoting(actor_system& system) : system_(system) {}
+  explicit remoting(actor_system& system);
 
   void attach(transport* t);
   transport* attached() const;
@@ -80,21 +82,41 @@ class remoting {
   /// The same, with the cell's path already known (`path == local->path()`).
   void export_cell(cell* local, const std::string& path);
   /// The local cell with this path, if it is exported or a registered name.
-  cell_ptr<> resolve(const std::string& path);
+  cell_ptr<> resolve(std::string_view path);
   /// Every proxy of `node` reports its watchers' targets as terminated.
   void node_down(std::string_view node);
 
  private:
   actor_system& system_;
+  /// This table's number for cell::exported_by: unique in the process, never 0.
+  const std::uint32_t table_number_;
   mutable std::mutex mutex_;
-  transport* transport_ = nullptr;
+  // Read with every remote send; atomic, so that reading it takes no lock.
+  std::atomic<transport*> transport_{nullptr};
   /// Hashes std::string and std::string_view alike, so that lookups need no copy.
   struct path_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view text) const {
-      return std::hash<std::string_view>{}(text);
-    }
+    std::size_t operator()(std::string_view text) const { return text_hash(text); }
   };
+  /// A hash of short texts (node names, actor paths) eight bytes per step, inline: every
+  /// inbound message hashes its receiver's and its sender's path. Not stable across builds
+  /// and never iterated in an order that matters (node_down sorts).
+  static std::size_t text_hash(std::string_view text) {
+    std::uint64_t hash = 0x9e3779b97f4a7c15ULL ^ text.size();
+    std::size_t at = 0;
+    for (; at + 8 <= text.size(); at += 8) hash = mix(hash, load(text.data() + at, 8));
+    if (at < text.size()) hash = mix(hash, load(text.data() + at, text.size() - at));
+    return static_cast<std::size_t>(hash ^ (hash >> 32U));
+  }
+  static std::uint64_t load(const char* bytes, std::size_t count) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes, count);
+    return word;
+  }
+  static std::uint64_t mix(std::uint64_t hash, std::uint64_t word) {
+    hash = (hash ^ word) * 0xbf58476d1ce4e5b9ULL;
+    return hash ^ (hash >> 29U);
+  }
   /// One slot of the proxy table; an empty `proxy` is a free slot.
   struct proxy_slot {
     std::size_t hash = 0;

@@ -147,6 +147,8 @@ class actor_system {
   any_ref remote_ref_any(std::string_view node, std::string_view path);
   /// Hands a user message that arrived from `from_node` to its receiver. Any thread.
   void deliver_inbound(std::string_view from_node, wire::user_envelope&& message);
+  /// The same for an envelope decoded in place; its bytes need to live only for the call.
+  void deliver_inbound(std::string_view from_node, const wire::user_envelope_view& message);
   /// Hands a death-watch notice that arrived from `from_node` to the runtime. Any thread.
   void deliver_inbound_system(std::string_view from_node, wire::system_envelope&& message);
   /// `node` left or was declared unreachable: watchers of its actors get `terminated`.
