@@ -25,13 +25,12 @@ void network::set_link(const std::string& a, const std::string& b, link_conditio
   links_[{a, b}] = conditions;
 }
 
-const link_conditions& network::link(const std::string& a, const std::string& b) const {
-  if (links_.empty()) return defaults_;  // the common case: no per-link override
+const link_conditions& network::overridden_link(const std::string& a, const std::string& b) const {
   auto found = links_.find({a, b});
   return found != links_.end() ? found->second : defaults_;
 }
 
-bool network::cut(const std::string& a, const std::string& b) const {
+bool network::cut_by_partition(const std::string& a, const std::string& b) const {
   return std::any_of(partitions_.begin(), partitions_.end(),
                      [&](const partition& p) { return p.cuts(a, b); });
 }

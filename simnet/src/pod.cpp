@@ -51,7 +51,9 @@ void sim_platform::run_teardown() {
 
 send_result sim_transport::send_user(std::string_view node, wire::user_envelope&& message) {
   if (!connected_) return send_result::queued;  // a dead process's writes go nowhere
-  return sim_.transmit(index_, node, false, wire::encode_envelope(message), &message);
+  wire::byte_writer writer(sim_.take_buffer());
+  wire::encode(writer, message);
+  return sim_.transmit(index_, node, false, std::move(writer.buffer()), &message);
 }
 
 send_result sim_transport::send_system(std::string_view node, wire::system_envelope&& message) {

@@ -38,7 +38,7 @@ simulation::~simulation() {
 
 void simulation::push(std::int64_t time, event_kind kind, std::uint64_t id) {
   TROUPE_ASSERT(time >= now_ns_);
-  events_.push(event{time, next_sequence_++, kind, id});
+  events_.push(time, kind, id);
 }
 
 bool simulation::step(std::int64_t limit_ns) {
@@ -48,12 +48,11 @@ bool simulation::step(std::int64_t limit_ns) {
     run_ready(item);
     return true;
   }
-  if (events_.empty() || events_.top().time > limit_ns) return false;
-  const event next = events_.top();
-  events_.pop();
+  sim_event next;
+  if (!events_.pop_until(limit_ns, next)) return false;
   now_ns_ = next.time;
   ++stats_.events;
-  switch (next.kind) {
+  switch (next.what()) {
     case event_kind::timer: fire_timer(next.id); break;
     case event_kind::delivery: deliver(next.id); break;
     case event_kind::action: {
@@ -93,18 +92,54 @@ void simulation::run_ready(const ready_item& item) {
 
 std::uint64_t simulation::add_timer(std::uint32_t pod, std::uint64_t incarnation,
                                     std::int64_t at_ns, std::function<void()> callback) {
-  const std::uint64_t id = next_timer_++;
-  timers_.emplace(id, timer_entry{pod, incarnation, std::move(callback)});
+  TROUPE_ASSERT(callback);
+  std::uint32_t slot;
+  if (free_timers_.empty()) {
+    TROUPE_ASSERT(timers_.size() < UINT32_MAX);
+    slot = static_cast<std::uint32_t>(timers_.size());
+    timers_.emplace_back();
+  } else {
+    slot = free_timers_.back();
+    free_timers_.pop_back();
+  }
+  timer_entry& entry = timers_[slot];
+  ++entry.generation;
+  entry.pod = pod;
+  entry.incarnation = incarnation;
+  entry.callback = std::move(callback);
+  const std::uint64_t id = (std::uint64_t{entry.generation} << 32U) | slot;
   push(std::max(at_ns, now_ns_), event_kind::timer, id);
   return id;
 }
 
+simulation::timer_entry* simulation::find_timer(std::uint64_t id) {
+  const auto slot = static_cast<std::uint32_t>(id & 0xffffffffU);
+  if (slot >= timers_.size()) return nullptr;
+  timer_entry& entry = timers_[slot];
+  if (!entry.callback || entry.generation != static_cast<std::uint32_t>(id >> 32U)) return nullptr;
+  return &entry;
+}
+
+void simulation::free_timer(std::uint32_t slot) {
+  // The callback dies after the slot is free: destroying it may release cells.
+  std::function<void()> released = std::move(timers_[slot].callback);
+  timers_[slot].callback = nullptr;
+  free_timers_.push_back(slot);
+}
+
+bool simulation::cancel_timer(std::uint64_t id) {
+  if (find_timer(id) == nullptr) return false;
+  free_timer(static_cast<std::uint32_t>(id & 0xffffffffU));
+  return true;
+}
+
 void simulation::fire_timer(std::uint64_t id) {
-  auto found = timers_.find(id);
-  if (found == timers_.end()) return;  // cancelled
-  pod& p = *pods_[found->second.pod];
-  if (p.info_.incarnation != found->second.incarnation || !p.live()) {
-    timers_.erase(found);
+  timer_entry* found = find_timer(id);
+  if (found == nullptr) return;  // cancelled
+  const auto slot = static_cast<std::uint32_t>(id & 0xffffffffU);
+  pod& p = *pods_[found->pod];
+  if (p.info_.incarnation != found->incarnation || !p.live()) {
+    free_timer(slot);
     return;
   }
   if (p.state_ == pod_state::paused) {
@@ -112,8 +147,8 @@ void simulation::fire_timer(std::uint64_t id) {
     p.frozen_.push_back([this, id] { fire_timer(id); });
     return;
   }
-  auto callback = std::move(found->second.callback);
-  timers_.erase(found);
+  auto callback = std::move(found->callback);
+  free_timer(slot);
   callback();
 }
 
@@ -240,10 +275,12 @@ void simulation::deliver(std::uint64_t slot) {
       target.system_->deliver_inbound_system(from_name, std::move(decoded));
     return;
   }
-  wire::user_envelope decoded;
+  // Decoded in place: the receiver copies nothing but the payload's value.
+  wire::user_envelope_view decoded;
   const auto error = wire::decode_envelope(message.bytes, decoded);
   TROUPE_ASSERT_MSG(error == wire::envelope_error::none, "the simulator's own envelope failed to decode");
-  target.system_->deliver_inbound(from_name, std::move(decoded));
+  target.system_->deliver_inbound(from_name, decoded);
+  recycle(std::move(message.bytes));
 }
 
 // -- pods ------------------------------------------------------------------------------------
@@ -289,9 +326,11 @@ void simulation::take_down(std::uint32_t index, bool graceful) {
   TROUPE_ASSERT_MSG(p.system_->terminated(), "a pod's actor system did not stop at teardown");
   p.system_.reset();
   // Timers of the old incarnation hold references to its cells: release them now.
-  std::erase_if(timers_, [&](const auto& entry) {
-    return entry.second.pod == index && entry.second.incarnation == p.info_.incarnation;
-  });
+  for (std::uint32_t slot = 0; slot < timers_.size(); ++slot) {
+    const timer_entry& entry = timers_[slot];
+    if (entry.callback && entry.pod == index && entry.incarnation == p.info_.incarnation)
+      free_timer(slot);
+  }
   p.sink_.reset();
   p.transport_.reset();
   p.platform_.reset();

@@ -1,9 +1,15 @@
 // Goal: pods talk over the simulated network with latency within the configured bounds and
-// FIFO per link, every cross-pod message is serialized, and time jumps from event to event.
+// FIFO per link, every cross-pod message is serialized, time jumps from event to event, and
+// events run in (time, sequence) order.
 
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <set>
 
 #include "test_app.hpp"
+#include "troupe/simnet/event_queue.hpp"
 
 namespace {
 
@@ -63,3 +69,49 @@ TEST(simulation, time_jumps_to_the_next_event) {
 }
 
 }  // namespace
+
+// The event queue gives events in (time, push order) whether they sit in its ring of
+// buckets or in its heap of later events: checked against a sorted reference on random
+// pushes and pops, with ties, times beyond the ring and long jumps of time.
+RC_GTEST_PROP(event_queue, events_come_out_in_time_then_push_order, ()) {
+  using troupe::sim::event_kind;
+  using troupe::sim::event_queue;
+  event_queue queue;
+  std::set<std::pair<std::int64_t, std::uint64_t>> reference;  // (time, push number)
+  std::int64_t now = 0;
+  std::uint64_t pushed = 0;
+  const auto steps = *rc::gen::inRange(1, 400);
+  for (int step = 0; step < steps; ++step) {
+    if (*rc::gen::inRange(0, 3) > 0) {
+      // Mostly within the ring (latencies), sometimes beyond it (timers), sometimes now.
+      const std::int64_t ahead = *rc::gen::oneOf(
+          rc::gen::inRange<std::int64_t>(0, 4),
+          rc::gen::inRange<std::int64_t>(0, event_queue::horizon_ns),
+          rc::gen::inRange<std::int64_t>(event_queue::horizon_ns - 2048,
+                                         event_queue::horizon_ns * 3),
+          rc::gen::inRange<std::int64_t>(0, 5'000'000'000));
+      queue.push(now + ahead, event_kind::delivery, pushed);
+      reference.emplace(now + ahead, pushed);
+      ++pushed;
+    } else {
+      const std::int64_t limit = now + *rc::gen::inRange<std::int64_t>(0, 3'000'000);
+      troupe::sim::sim_event next{};
+      const bool due = !reference.empty() && reference.begin()->first <= limit;
+      RC_ASSERT(queue.pop_until(limit, next) == due);
+      if (!due) continue;
+      RC_ASSERT(next.time == reference.begin()->first);
+      RC_ASSERT(next.id == reference.begin()->second);
+      RC_ASSERT(next.what() == event_kind::delivery);
+      reference.erase(reference.begin());
+      now = next.time;
+    }
+    RC_ASSERT(queue.size() == reference.size());
+  }
+  troupe::sim::sim_event next{};
+  while (!reference.empty()) {
+    RC_ASSERT(queue.pop_until(INT64_MAX, next));
+    RC_ASSERT(next.time == reference.begin()->first && next.id == reference.begin()->second);
+    reference.erase(reference.begin());
+  }
+  RC_ASSERT(queue.empty());
+}

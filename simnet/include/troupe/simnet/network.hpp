@@ -43,13 +43,17 @@ class network {
   const link_conditions& defaults() const { return defaults_; }
   /// Overrides the conditions of the link from `a` to `b`.
   void set_link(const std::string& a, const std::string& b, link_conditions conditions);
-  const link_conditions& link(const std::string& a, const std::string& b) const;
+  const link_conditions& link(const std::string& a, const std::string& b) const {
+    return links_.empty() ? defaults_ : overridden_link(a, b);  // the common case: no override
+  }
 
   void add_partition(partition p) { partitions_.push_back(std::move(p)); }
   void heal() { partitions_.clear(); }
   bool partitioned() const { return !partitions_.empty(); }
   /// True when an active partition cuts messages from `a` to `b`.
-  bool cut(const std::string& a, const std::string& b) const;
+  bool cut(const std::string& a, const std::string& b) const {
+    return !partitions_.empty() && cut_by_partition(a, b);  // every message asks
+  }
 
   /// The earliest time the next message on link a->b may arrive (FIFO links), updated.
   /// `a` and `b` are pod indices (the simulation's creation order, fixed per name).
@@ -61,6 +65,9 @@ class network {
   }
 
  private:
+  bool cut_by_partition(const std::string& a, const std::string& b) const;
+  const link_conditions& overridden_link(const std::string& a, const std::string& b) const;
+
   link_conditions defaults_;
   std::map<std::pair<std::string, std::string>, link_conditions> links_;
   std::vector<partition> partitions_;

@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,6 +16,7 @@
 
 #include "troupe/runtime/random.hpp"
 #include "troupe/runtime/system.hpp"
+#include "troupe/simnet/event_queue.hpp"
 #include "troupe/simnet/faults.hpp"
 #include "troupe/simnet/network.hpp"
 #include "troupe/simnet/trace_writer.hpp"
@@ -115,25 +115,23 @@ class simulation {
   void make_ready(const ready_item& item) { ready_.push_back(item); }
   std::uint64_t add_timer(std::uint32_t pod, std::uint64_t incarnation, std::int64_t at_ns,
                           std::function<void()> callback);
-  bool cancel_timer(std::uint64_t id) { return timers_.erase(id) != 0; }
+  bool cancel_timer(std::uint64_t id);
   /// Moves the ready turns of one pod incarnation out of the ready queue (for teardown).
   std::vector<runnable*> take_ready(std::uint32_t pod, std::uint64_t incarnation);
   /// Sends an encoded envelope from pod `from` to the pod named `to` over the network.
   send_result transmit(std::uint32_t from, std::string_view to, bool system,
                        std::vector<std::byte> bytes, const wire::user_envelope* meta);
   pod& pod_at(std::uint32_t index) { return *pods_[index]; }
+  /// An empty byte buffer for the next message's encoding, with the capacity of one that
+  /// was delivered before (or a new one): messages in flight reuse each other's buffers.
+  std::vector<std::byte> take_buffer() {
+    if (spare_buffers_.empty()) return {};
+    std::vector<std::byte> buffer = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+    return buffer;
+  }
 
  private:
-  enum class event_kind : std::uint8_t { timer, delivery, action };
-  struct event {
-    std::int64_t time;
-    std::uint64_t sequence;
-    event_kind kind;
-    std::uint64_t id;  // timer id, in-flight slot, or action index
-    bool operator>(const event& other) const {
-      return time != other.time ? time > other.time : sequence > other.sequence;
-    }
-  };
   struct in_flight {
     std::uint32_t from;
     std::uint32_t to;
@@ -143,11 +141,17 @@ class simulation {
     // The encoded envelope; a drop's trace decodes the message's identity from it.
     std::vector<std::byte> bytes;
   };
+  /// One slot of the timer table. A timer's id is (generation << 32) | slot: a slot is
+  /// reused once its timer fired or was cancelled, with the next generation, so an old id
+  /// never finds the new timer (and no id is 0).
   struct timer_entry {
-    std::uint32_t pod;
-    std::uint64_t incarnation;
-    std::function<void()> callback;
+    std::uint32_t pod = 0;
+    std::uint32_t generation = 0;
+    std::uint64_t incarnation = 0;
+    std::function<void()> callback;  ///< empty: the slot is free
   };
+  timer_entry* find_timer(std::uint64_t id);
+  void free_timer(std::uint32_t slot);
 
   void push(std::int64_t time, event_kind kind, std::uint64_t id);
   bool step(std::int64_t limit_ns);
@@ -168,20 +172,33 @@ class simulation {
   network network_;
   simulation_stats stats_;
   std::int64_t now_ns_ = 0;
-  std::uint64_t next_sequence_ = 0;
-  std::uint64_t next_timer_ = 1;
-  std::priority_queue<event, std::vector<event>, std::greater<>> events_;
+  event_queue events_;
   std::deque<ready_item> ready_;
-  std::map<std::uint64_t, timer_entry> timers_;
+  // Timers live in slots reused through a free list: a periodic timer re-arms at every
+  // fire, and a map node per timer cost an allocation and a tree walk each time.
+  std::vector<timer_entry> timers_;
+  std::vector<std::uint32_t> free_timers_;
   std::vector<in_flight> in_flight_;
   std::vector<std::uint64_t> free_slots_;
+  /// Buffers of delivered messages, for take_buffer(); at most max_spare_buffers of at most
+  /// max_spare_buffer_bytes each.
+  std::vector<std::vector<std::byte>> spare_buffers_;
+  static constexpr std::size_t max_spare_buffers = 4096;
+  static constexpr std::size_t max_spare_buffer_bytes = 64 * 1024;
+  void recycle(std::vector<std::byte>&& buffer) {
+    if (spare_buffers_.size() < max_spare_buffers && buffer.capacity() <= max_spare_buffer_bytes)
+      spare_buffers_.push_back(std::move(buffer));
+  }
   std::vector<std::function<void()>> actions_;
   std::vector<std::unique_ptr<pod>> pods_;
   /// Hashes std::string and std::string_view alike (lookups by a transport's node name).
   struct name_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view name) const {
-      return std::hash<std::string_view>{}(name);
+      // FNV-1a, inline: pod names are short and every message looks its target up.
+      std::uint64_t hash = 0xcbf29ce484222325ULL;
+      for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+      return static_cast<std::size_t>(hash);
     }
   };
   /// Index in pods_ by name; pods are never removed from pods_ (only marked removed).
