@@ -3,8 +3,9 @@
 // long the cluster takes to recover from each kill, stop and restart of a server pod:
 //
 //   - to_unreachable: from a kill until a survivor marks the pod unreachable;
-//   - to_converged: until every live, unpaused server pod sees exactly those pods up (for a
-//     restart: the new incarnation is up in every view, and it sees everyone);
+//   - to_converged: until every live, unpaused server pod sees exactly those pods up and the
+//     others removed or down (for a restart: the new incarnation is up in every view, and it
+//     sees everyone up);
 //   - to_singleton: from the kill or stop of the pod running the singleton until another
 //     pod starts it.
 //
@@ -71,7 +72,8 @@ class replay {
     if (e.started) singleton_ = e.pod;
     else if (singleton_ == e.pod) singleton_.clear();
   }
-  /// Every live, unpaused server pod sees exactly those pods up and reachable.
+  /// Every live, unpaused server pod sees exactly those pods up and reachable, and every other
+/// pod it knows of removed or down.
   bool converged() const {
     std::set<std::string> expected;
     for (const auto& pod : live_)
@@ -80,8 +82,13 @@ class replay {
       auto view = views_.find(pod);
       if (view == views_.end()) return false;
       std::set<std::string> up;
-      for (const auto& [member, seen] : view->second)
+      for (const auto& [member, seen] : view->second) {
         if (seen.first == "up" && seen.second) up.insert(member);
+        // A pod gone from the live set counts only once removed or down, not while it is
+        // merely unreachable: that is when the survivors have decided, not only suspected.
+        if (!expected.contains(member) && seen.first != "removed" && seen.first != "down")
+          return false;
+      }
       if (up != expected) return false;
     }
     return true;
