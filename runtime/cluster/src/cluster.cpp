@@ -278,7 +278,9 @@ bool cluster_actor::unreachable(const member_key& key) const {
 bool cluster_actor::is_leader() const {
   std::optional<member_key> leader, joining_leader;
   for (const auto& [key, info] : state_.members) {
-    if (info.status >= member_status::exiting || unreachable(key)) continue;
+    // A leaving member has stopped (it sends `leave` from post_stop): it cannot lead, and
+    // counting it would stall leader actions until the failure detector finds it.
+    if (info.status >= member_status::leaving || unreachable(key)) continue;
     if (info.status == member_status::joining) {
       if (!joining_leader) joining_leader = key;
     } else if (!leader) {

@@ -93,6 +93,23 @@ TEST(cluster, scaling_three_to_five_to_two) {
   EXPECT_GT(first_time(r, "kv-0", "kv-3", "leaving", 15 * s), 0);
 }
 
+// The leader (lowest address) stopping gracefully must not stall leader actions: a leaving
+// member has already stopped (it sends `leave` from post_stop), so it cannot lead. Before
+// the fix kv-0 stayed `leaving` until the failure detector found it, 1.6 s later.
+TEST(cluster, a_gracefully_stopped_leader_is_removed_without_waiting_for_the_detector) {
+  run_options o;
+  o.faults = {at(5 * s, fault_kind::stop, "kv-0")};
+  o.duration_ns = 20 * s;
+  auto r = run(o);
+  expect_converged(r);
+  for (const std::string survivor : {"kv-1", "kv-2"}) {
+    const auto removed = first_time(r, survivor, "kv-0", "removed", 5 * s);
+    EXPECT_GT(removed, 0) << survivor;
+    EXPECT_LT(removed, 5 * s + 700 * ms) << survivor;  // two leader ticks and a gossip
+    EXPECT_FALSE(saw(r, survivor, "kv-0", "unreachable")) << survivor;
+  }
+}
+
 TEST(cluster, a_pause_beyond_the_detector_is_unreachable_then_reachable_again) {
   run_options o;
   o.faults = {at(5 * s, fault_kind::pause, "kv-1"), at(7500 * ms, fault_kind::resume, "kv-1")};
