@@ -392,11 +392,19 @@ result<trace> read_trace_file(const std::string& path) {
   }
   std::vector<std::string> lines;
   std::string line;
+  bool ends_with_newline = true;
   while (std::getline(file, line)) {
+    ends_with_newline = !file.eof();  // getline stopped at a '\n', not at the end
     lines.push_back(std::move(line));
   }
   if (file.bad()) {
     return error{0, "cannot read trace file '" + path + "'"};
+  }
+  // A writer killed in the middle of a write (a real node under SIGKILL) can leave a last
+  // line without its '\n' that is cut short: the events before it are the trace.
+  if (!ends_with_newline && lines.size() > 1 &&
+      json::parse(lines.back(), nullptr, /*allow_exceptions=*/false).is_discarded()) {
+    lines.pop_back();
   }
   return read_trace_lines(lines);
 }

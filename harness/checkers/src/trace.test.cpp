@@ -131,5 +131,29 @@ TEST(trace_reader, reads_a_file_and_round_trips_a_generated_history) {
   }
 }
 
+TEST(trace_reader, a_file_cut_in_its_last_line_reads_up_to_that_line) {
+  // What a node killed in the middle of a write leaves: whole lines, then part of one.
+  const std::string path = ::testing::TempDir() + "cut_trace.jsonl";
+  const auto lines = sample();
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (std::size_t i = 0; i + 1 < lines.size(); ++i) out << lines[i] << '\n';
+    out << lines.back().substr(0, lines.back().size() / 2);
+  }
+  auto read = read_trace_file(path);
+  ASSERT_TRUE(read.ok()) << read.failure().to_string();
+  EXPECT_EQ(read.value().event_count, lines.size() - 2);
+  // A bad line that ends with '\n' is not a cut: it stays an error naming the line.
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (std::size_t i = 0; i + 1 < lines.size(); ++i) out << lines[i] << '\n';
+    out << "{\"seq\":" << '\n';
+  }
+  auto bad = read_trace_file(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.failure().line, lines.size());
+  std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace troupe::checkers

@@ -7,8 +7,10 @@
 #include <charconv>
 #include <cstdio>
 
+#include "troupe/cluster/cluster.hpp"
 #include "troupe/net/node.hpp"
 #include "troupe/net/node_main.hpp"
+#include "troupe/scenario/membership.hpp"
 
 namespace troupe::node {
 
@@ -61,6 +63,52 @@ apps::workload workload_on_platform(const apps::workload& load, std::int64_t pla
 
 namespace {
 
+/// Makes /ready follow this node's own membership status: ready while it is `up`, not
+/// ready (with the status) while joining, leaving, exiting, down or removed. Subscribed to
+/// the cluster actor; runs on the worker pool.
+class membership_readiness final : public actor<cluster::member_event> {
+ public:
+  explicit membership_readiness(net::node_health* health) : health_(health) {}
+  void pre_start() override {
+    auto cluster = system().lookup<cluster::cluster_protocol>(cluster::cluster_actor_name);
+    TROUPE_ASSERT(cluster.has_value());  // started before this actor
+    cluster->tell(cluster::subscribe{self_any()});
+  }
+  void on_message(cluster::member_event& event) override {
+    if (event.node != system().node_name()) return;
+    if (event.status == "reachable" || event.status == "unreachable") return;
+    const bool up = event.status == "up";
+    health_->set_ready(up, up ? "up" : "not an Up member: " + event.status);
+  }
+
+ private:
+  net::node_health* health_;
+};
+
+/// Starts the pod's actors: membership first on a server pod of a scenario with a cluster
+/// (then /ready waits for Up), then the application's servers or clients.
+std::string boot_pod(net::node_services& node, const scenario::scenario& s,
+                     const scenario_pod& pod, apps::node_context context,
+                     apps::application& app) {
+  if (pod.client) {
+    const auto load = workload_on_platform(s.workload, node.system.get_platform().now_ns(),
+                                           node.epoch_elapsed_ns);
+    app.boot_client(node.system, context, load);
+    return {};
+  }
+  if (s.cluster) {
+    if (auto error = scenario::start_membership(node.system, *s.cluster); !error.empty())
+      return error;
+    node.ready_when_started = false;
+    node.health.set_ready(false, "not an Up member: joining");
+    auto watch = node.system.spawn_with<membership_readiness>({"readiness", {}}, &node.health);
+    if (!watch.ok()) return watch.failure().message;
+    context.cluster = true;
+  }
+  app.boot_server(node.system, context);
+  return {};
+}
+
 struct scenario_node_flags {
   net::node_flags node;
   std::string scenario_file;
@@ -94,14 +142,7 @@ int run_scenario_pod(const scenario_node_flags& flags, const scenario::scenario&
   const apps::node_context context{pod.name, pod.deployment, pod.ordinal, settings.incarnation,
                                     s.server_pods()};
   return net::run_node(std::move(settings), [&](net::node_services& node) {
-    if (pod.client) {
-      const auto load = workload_on_platform(s.workload, node.system.get_platform().now_ns(),
-                                             node.epoch_elapsed_ns);
-      app->boot_client(node.system, context, load);
-    } else {
-      app->boot_server(node.system, context);
-    }
-    return std::string();
+    return boot_pod(node, s, pod, context, *app);
   });
 }
 

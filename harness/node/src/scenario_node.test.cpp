@@ -2,8 +2,9 @@
 // 127.0.0.1 (three kv servers and a client pod) run the kv scenario over TCP, each writes its
 // own trace, and the traces merged by time form a complete operation history that the kv
 // checkers judge linearizable with no lost acknowledged write, in which every delivered
-// message was sent before. Also: pods are found by name, scenario times move to the
-// platform clock, and bad input exits 2.
+// message was sent before. With the scenario's `cluster` object a server pod runs
+// membership and /ready answers 200 once it is an Up member. Also: pods are found by name,
+// scenario times move to the platform clock, and bad input exits 2.
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -126,6 +127,56 @@ TEST(scenario_node, four_processes_run_the_kv_scenario_and_their_merged_traces_p
   std::printf("4 pods over TCP: %zu operations invoked, %zu ok, %zu events merged\n", invokes, ok,
               lines.size() - 1);
   for (const auto& path : traces) std::remove(path.c_str());
+  std::remove(scenario.c_str());
+  std::remove(secret.c_str());
+}
+
+TEST(scenario_node, with_a_cluster_object_a_server_pod_is_ready_once_it_is_an_up_member) {
+  const std::string scenario = temp_path("cluster.json");
+  std::ofstream(scenario) << R"({
+    "version": 1, "name": "kv-tcp-cluster", "app": {"name": "kv"},
+    "deployments": [{"name": "kv", "replicas": 3}],
+    "cluster": {"seed_timeout": "300ms"},
+    "duration": "5s"
+  })";
+  const std::string secret = temp_path("cluster-secret");
+  std::ofstream(secret) << "scenario node test secret\n";
+  std::vector<std::unique_ptr<child_process>> nodes;
+  std::vector<std::string> traces;
+  std::vector<std::uint16_t> management;
+  std::string peers;
+  for (const std::string pod : {"kv-0", "kv-1", "kv-2"}) {
+    traces.push_back(temp_path(pod + ".cluster.jsonl"));
+    nodes.push_back(std::make_unique<child_process>(std::vector<std::string>{
+        TROUPE_BINARY, "node", "--scenario", scenario, "--pod", pod, "--peers", peers,
+        "--secret-file", secret, "--trace", traces.back(), "--management", "127.0.0.1:0"}));
+    auto listening = nodes.back()->wait_for_line("listening on 127.0.0.1:");
+    ASSERT_TRUE(listening) << pod << " did not start";
+    auto http = nodes.back()->wait_for_line("management on 127.0.0.1:");
+    ASSERT_TRUE(http);
+    management.push_back(port_of(*http));
+    peers += (peers.empty() ? "" : ",") + pod + "=127.0.0.1:" + std::to_string(port_of(*listening));
+  }
+  for (std::size_t i = 0; i < management.size(); ++i) {
+    EXPECT_TRUE(wait_for_status(management[i], "/ready", 200, 15s)) << "kv-" << i << " never became Up";
+    std::string body;
+    EXPECT_EQ(http_get(management[i], "/ready", &body), 200);
+    EXPECT_EQ(body, "up\n");
+  }
+  for (auto& node : nodes) node->signal(SIGTERM);
+  for (auto& node : nodes) EXPECT_EQ(node->wait_exit(), 0);
+  // Each pod's own trace shows itself going up.
+  for (std::size_t i = 0; i < traces.size(); ++i) {
+    std::ifstream in(traces[i]);
+    bool saw_self_up = false;
+    for (std::string line; std::getline(in, line);) {
+      const auto event = nlohmann::json::parse(line);
+      saw_self_up |= event.value("ev", "") == "member" && event.value("status", "") == "up" &&
+                     event.value("member", "") == "kv-" + std::to_string(i);
+    }
+    EXPECT_TRUE(saw_self_up) << traces[i];
+    std::remove(traces[i].c_str());
+  }
   std::remove(scenario.c_str());
   std::remove(secret.c_str());
 }

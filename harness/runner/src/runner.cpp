@@ -5,7 +5,7 @@
 #include "troupe/apps/application.hpp"
 #include "troupe/checkers/properties.hpp"
 #include "troupe/checkers/trace.hpp"
-#include "troupe/cluster/singleton.hpp"
+#include "troupe/scenario/membership.hpp"
 #include "troupe/simnet/pod.hpp"
 
 namespace troupe::harness {
@@ -26,24 +26,6 @@ std::string run_report::first_failure() const {
 
 namespace {
 
-/// The singleton the harness runs when a scenario asks for one: it does nothing, its life
-/// (the `singleton` trace events of its manager) is what `singleton_unique` checks.
-struct idle_singleton final : actor<int> {
-  void on_message(int&) override {}
-};
-
-/// Starts cluster membership on a server pod, and the scenario's singleton if any, before
-/// the application's servers (which may subscribe to the cluster actor).
-void start_membership(actor_system& system, const scenario::cluster_config& config) {
-  auto cluster = cluster::start_cluster(system, config.settings);
-  TROUPE_ASSERT_MSG(cluster.ok(), "the cluster actor could not be spawned at pod start");
-  if (!config.singleton) return;
-  auto manager = system.spawn_with<cluster::singleton_manager<idle_singleton>>(
-      {"singleton-" + config.singleton->name, {}}, config.singleton->name,
-      config.singleton->handover_margin_ns);
-  TROUPE_ASSERT_MSG(manager.ok(), "the singleton manager could not be spawned at pod start");
-}
-
 sim::boot_function boot_for(const scenario::scenario& s, const scenario::deployment& d,
                             apps::application& app) {
   const auto servers = s.server_pods();
@@ -54,7 +36,8 @@ sim::boot_function boot_for(const scenario::scenario& s, const scenario::deploym
     apps::node_context node{pod.name, pod.deployment, pod.ordinal, pod.incarnation, servers};
     if (client) return app.boot_client(system, node, load);
     if (membership) {
-      start_membership(system, *membership);
+      const std::string started = scenario::start_membership(system, *membership);
+      TROUPE_ASSERT_MSG(started.empty(), "membership could not start at pod start");
       node.cluster = true;
     }
     app.boot_server(system, node);
