@@ -18,6 +18,10 @@
 #include "troupe/trace_model/export_main.hpp"
 #define TROUPE_HAVE_EXPORT 1
 #endif
+#if __has_include("troupe/k8s/k8s_main.hpp")
+#include "troupe/k8s/k8s_main.hpp"
+#define TROUPE_HAVE_K8S 1
+#endif
 #if __has_include("troupe/pods/pods_main.hpp")
 #include "troupe/pods/pods_main.hpp"
 #define TROUPE_HAVE_PODS 1
@@ -254,6 +258,12 @@ int main(int argc, char** argv) {
   pods->prefix_command();
   pods->set_help_flag();  // --help goes to `troupe pods`, which documents its flags
 #endif
+#ifdef TROUPE_HAVE_K8S
+  auto* k8s = app.add_subcommand("k8s", "Play a scenario's faults on a Kubernetes cluster (default: print the plan)");
+  k8s->allow_extras();
+  k8s->prefix_command();
+  k8s->set_help_flag();  // --help goes to `troupe k8s`, which documents its flags
+#endif
 
   try {
     app.parse(argc, argv);
@@ -283,6 +293,14 @@ int main(int argc, char** argv) {
       std::vector<char*> args{argv[0]};
       for (auto& a : rest) args.push_back(a.data());
       return troupe_export_main(static_cast<int>(args.size()), args.data());
+    }
+#endif
+#ifdef TROUPE_HAVE_K8S
+    if (k8s->parsed()) {
+      std::vector<std::string> rest = k8s->remaining();
+      std::vector<char*> args{argv[0]};
+      for (auto& a : rest) args.push_back(a.data());
+      return troupe_k8s_main(static_cast<int>(args.size()), args.data());
     }
 #endif
 #ifdef TROUPE_HAVE_PODS

@@ -29,7 +29,7 @@ constexpr int probe_answer_ms = 700;
 /// The most output of a helper command kept for an error message.
 constexpr std::size_t command_output_max = 4096;
 
-extern "C" void on_interrupt(int signal) { interrupt_signal = signal; }
+void on_interrupt(int signal) { interrupt_signal = signal; }
 
 std::vector<char*> c_argv(const argv& command) {
   std::vector<char*> out;

@@ -188,9 +188,18 @@ std::variant<chaos_plan, std::string> plan_for_kubernetes(const scenario::scenar
         break;
       }
       case sim::fault_kind::pause:
+        // A container's PID 1 cannot be SIGSTOPped from inside it (kubectl exec); Chaos
+        // Mesh's pod-failure is the nearest: the node stops answering until the resume.
+        b.apply(f.at_ns, kind,
+                {{"apiVersion", "chaos-mesh.org/v1alpha1"}, {"kind", "PodChaos"},
+                 {"metadata", b.metadata(name, "pause-" + f.pod)},
+                 {"spec", {{"action", "pod-failure"}, {"mode", "all"}, {"selector", b.pods({f.pod})}}}},
+                "pod-failure swaps the container's image for a pause image until the resume: the node "
+                "stops answering as under SIGSTOP, but its process ends and comes back as a new "
+                "incarnation with empty memory (simulation keeps its state; troupe pods uses SIGSTOP)");
+        break;
       case sim::fault_kind::resume:
-        b.plan.unsupported.push_back(kind + " of " + f.pod + " at " + at +
-                                     ": Kubernetes cannot SIGSTOP a container's PID 1 (use troupe pods)");
+        b.delete_chaos(f.at_ns, kind, "podchaos", "pause-" + f.pod);
         break;
       case sim::fault_kind::network:
         b.conditions(f.at_ns, kind, f.conditions, index);
@@ -199,7 +208,7 @@ std::variant<chaos_plan, std::string> plan_for_kubernetes(const scenario::scenar
   }
   // Cleanup at the end of the run: no chaos object of this scenario is left behind.
   b.run(s.duration_ns, "cleanup",
-        {"delete", "networkchaos,timechaos", "-n", o.pod_namespace, "-l", "troupe.dev/scenario=" + s.name,
+        {"delete", "networkchaos,timechaos,podchaos", "-n", o.pod_namespace, "-l", "troupe.dev/scenario=" + s.name,
          "--ignore-not-found"});
   return std::move(b.plan);
 }

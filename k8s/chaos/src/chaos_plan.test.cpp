@@ -62,7 +62,7 @@ TEST(chaos_plan, kv_partition_is_three_partitions_and_heals_with_the_scenario_de
             "at 11s (heal): kubectl delete networkchaos -n chaos -l troupe.dev/scenario=kv-partition,troupe.dev/fault=partition --ignore-not-found\n"
             "at 12s (partition): kubectl apply -n chaos -f - <NetworkChaos troupe-kv-partition-f5-0-1>\n"
             "at 14s (heal): kubectl delete networkchaos -n chaos -l troupe.dev/scenario=kv-partition,troupe.dev/fault=partition --ignore-not-found\n"
-            "at 20s (cleanup): kubectl delete networkchaos,timechaos -n chaos -l troupe.dev/scenario=kv-partition --ignore-not-found\n");
+            "at 20s (cleanup): kubectl delete networkchaos,timechaos,podchaos -n chaos -l troupe.dev/scenario=kv-partition --ignore-not-found\n");
   EXPECT_TRUE(p.unsupported.empty());
   ASSERT_EQ(p.steps.size(), 9u);
   EXPECT_EQ(*p.steps[2].manifest, json::parse(R"({
@@ -80,7 +80,7 @@ TEST(chaos_plan, kv_partition_is_three_partitions_and_heals_with_the_scenario_de
     "delay": {"latency": "1ms", "jitter": "4ms", "correlation": "0"}})"));
 }
 
-TEST(chaos_plan, kill_restart_pause_and_what_kubernetes_cannot_do) {
+TEST(chaos_plan, kill_restart_and_pause_as_pod_failure) {
   auto p = plan(load("kv-kill-restart.json"));
   std::vector<std::string> kills;
   for (const auto& step : p.steps) {
@@ -99,8 +99,22 @@ TEST(chaos_plan, kill_restart_pause_and_what_kubernetes_cannot_do) {
   auto partition = std::find_if(p.steps.begin(), p.steps.end(), [](const auto& s) { return s.fault == "partition"; });
   ASSERT_NE(partition, p.steps.end());
   EXPECT_EQ((*partition->manifest)["spec"]["selector"]["pods"]["default"], json::parse(R"(["kv-0", "client-0"])"));
-  ASSERT_EQ(p.unsupported.size(), 2u);
-  EXPECT_EQ(p.unsupported[0], "pause of kv-2 at 14s: Kubernetes cannot SIGSTOP a container's PID 1 (use troupe pods)");
+  // Pause and resume: a PodChaos pod-failure on the pod, deleted by the resume.
+  EXPECT_TRUE(p.unsupported.empty());
+  auto pause = std::find_if(p.steps.begin(), p.steps.end(), [](const auto& s) { return s.fault == "pause"; });
+  ASSERT_NE(pause, p.steps.end());
+  EXPECT_EQ(*pause->manifest, json::parse(R"({
+    "apiVersion": "chaos-mesh.org/v1alpha1", "kind": "PodChaos",
+    "metadata": {"name": "troupe-kv-kill-restart-f7", "namespace": "default",
+                 "labels": {"app.kubernetes.io/managed-by": "troupe", "troupe.dev/scenario": "kv-kill-restart",
+                            "troupe.dev/fault": "pause-kv-2"}},
+    "spec": {"action": "pod-failure", "mode": "all", "selector": {"pods": {"default": ["kv-2"]}}}})"));
+  EXPECT_NE(pause->note.find("empty memory"), std::string::npos);
+  auto resume = std::find_if(p.steps.begin(), p.steps.end(), [](const auto& s) { return s.fault == "resume"; });
+  ASSERT_NE(resume, p.steps.end());
+  EXPECT_EQ(resume->argv, (std::vector<std::string>{"kubectl", "delete", "podchaos", "-n", "default", "-l",
+                                                    "troupe.dev/scenario=kv-kill-restart,troupe.dev/fault=pause-kv-2",
+                                                    "--ignore-not-found"}));
 }
 
 TEST(chaos_plan, every_other_fault_kind) {

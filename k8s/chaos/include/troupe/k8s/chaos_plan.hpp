@@ -30,7 +30,7 @@ struct chaos_step {
 
 struct chaos_plan {
   std::vector<chaos_step> steps;  ///< in time order (schedule order for equal times)
-  /// Faults that cannot be played on Kubernetes (pause, resume, a skew rate): what and why.
+  /// Faults that cannot be played on Kubernetes (a skew rate, reorder, bandwidth): what and why.
   std::vector<std::string> unsupported;
 };
 
