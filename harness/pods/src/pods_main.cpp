@@ -64,6 +64,16 @@ int finish(const troupe::scenario::scenario& s, const cluster& pods, const std::
   auto merged = troupe::pods::merge_traces(header, pods.events(), pods.traces(), epoch_ns);
   std::string error = run_error;
   troupe::pods::checked_trace checked;
+  // A simulated run ends at the scenario's duration; here the pods are stopped after it. Their
+  // shutdown (goodbyes, members leaving) is not part of the scenario, so the trace ends at
+  // the duration too: events are sorted by time, the later ones are the tail.
+  std::size_t after_duration = 0;
+  while (merged.lines.size() > 1 &&
+         json::parse(merged.lines.back()).value("t", std::int64_t{0}) > s.duration_ns) {
+    merged.lines.pop_back();
+    ++after_duration;
+  }
+  merged.events -= after_duration;
   if (!merged.error.empty()) {
     if (error.empty()) error = "merging the traces: " + merged.error;
   } else if (error.empty()) {
@@ -79,6 +89,7 @@ int finish(const troupe::scenario::scenario& s, const cluster& pods, const std::
   std::printf("  %zu pods, %zu node traces merged: %llu trace events, %zu faults played",
               pods.layout().pods().size(), pods.traces().size(),
               static_cast<unsigned long long>(merged.events), pods.events().size());
+  if (after_duration > 0) std::printf(" (%zu after the duration, the pods' shutdown, left out)", after_duration);
   if (merged.truncated_lines > 0) std::printf(", %llu cut-short lines of killed pods skipped",
                                               static_cast<unsigned long long>(merged.truncated_lines));
   std::printf("\n  %zu operations, %zu ok; ran %s in %.2f s wall", checked.operations, checked.operations_ok,
