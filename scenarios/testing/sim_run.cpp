@@ -1,6 +1,10 @@
 #include "testing/sim_run.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
 
 #include "troupe/checkers/properties.hpp"
 #include "troupe/runtime/random.hpp"
@@ -24,8 +28,13 @@ node_context context_of(const sim::pod_info& pod, const std::vector<std::string>
 
 run_outcome run(application& app, const run_config& config) {
   run_outcome outcome;
-  outcome.trace_path =
-      "/tmp/troupe-apps-" + config.scenario + "-" + std::to_string(config.seed) + ".trace.jsonl";
+  // Unique per process and run: CTest runs tests of one binary in parallel processes.
+  static std::atomic<int> runs{0};
+  outcome.trace_path = (std::filesystem::temp_directory_path() /
+                        ("troupe-apps-" + config.scenario + "-" + std::to_string(config.seed) +
+                         "-" + std::to_string(::getpid()) + "-" + std::to_string(++runs) +
+                         ".trace.jsonl"))
+                           .string();
   {
     sim::simulation_config sim_config;
     sim_config.seed = config.seed;
