@@ -1,5 +1,7 @@
 #include "troupe/cluster/cluster.hpp"
 
+#include "json_string.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -7,16 +9,7 @@ namespace troupe::cluster {
 
 namespace {
 
-/// Node names and statuses are written into JSON; escape what JSON requires.
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;  // control characters are dropped
-    out += c;
-  }
-  return out + "\"";
-}
+using detail::json_string;
 
 std::string json_names(const std::vector<member_key>& keys) {
   std::string out = "[";

@@ -6,19 +6,13 @@
 
 #include "troupe/cluster/sharding.hpp"
 
+#include "json_string.hpp"
+
 namespace troupe::cluster {
 
 namespace {
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;  // control characters are dropped
-    out += c;
-  }
-  return out + "\"";
-}
+using detail::json_string;
 
 /// An entity id as part of an actor name: characters other than letters, digits, '-', '_'
 /// and '.' become '_' (the instance number keeps names unique).

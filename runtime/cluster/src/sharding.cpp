@@ -1,5 +1,7 @@
 #include "troupe/cluster/sharding.hpp"
 
+#include "json_string.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -7,15 +9,7 @@ namespace troupe::cluster {
 
 namespace {
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;  // control characters are dropped
-    out += c;
-  }
-  return out + "\"";
-}
+using detail::json_string;
 
 bool is_dead_status(const std::string& status) {
   return status == "down" || status == "removed";
