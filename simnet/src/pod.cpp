@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "troupe/trace/runtime_events.hpp"
+
 namespace troupe::sim {
 
 sim_platform::sim_platform(simulation& sim, pod& owner, std::uint32_t index,
@@ -65,90 +67,61 @@ send_result sim_transport::send_system(std::string_view node, wire::system_envel
 
 void pod_sink::on_spawn(std::string_view actor, std::string_view parent) {
   if (silent_) return;
-  sim_.trace().event(sim_.now_ns(), "spawn", pod_).field("actor", actor).field("parent", parent).end();
+  trace::write_actor_event(sim_.trace(), sim_.now_ns(), pod_, "spawn", actor, "parent", parent);
 }
 
 void pod_sink::on_stop(std::string_view actor, std::string_view reason) {
   if (silent_) return;
-  sim_.trace().event(sim_.now_ns(), "stop", pod_).field("actor", actor).field("reason", reason).end();
+  trace::write_actor_event(sim_.trace(), sim_.now_ns(), pod_, "stop", actor, "reason", reason);
 }
 
 void pod_sink::on_crash(std::string_view actor, std::string_view reason) {
   if (silent_) return;
-  sim_.trace().event(sim_.now_ns(), "crash", pod_).field("actor", actor).field("reason", reason).end();
+  trace::write_actor_event(sim_.trace(), sim_.now_ns(), pod_, "crash", actor, "reason", reason);
 }
 
 void pod_sink::on_restart(std::string_view actor, std::string_view reason) {
   if (silent_) return;
-  sim_.trace().event(sim_.now_ns(), "restart", pod_).field("actor", actor).field("reason", reason).end();
+  trace::write_actor_event(sim_.trace(), sim_.now_ns(), pod_, "restart", actor, "reason", reason);
 }
 
 void pod_sink::on_send(envelope& message, std::string_view from, std::string_view to_node,
                        std::string_view to) {
   message.trace_id = sim_.trace().next_message_id();
   message.lamport = ++lamport_;
-  if (silent_) return;
-  sim_.trace()
-      .event(sim_.now_ns(), "send", pod_)
-      .field("id", message.trace_id)
-      .field("from", from)
-      .field("to_pod", to_node)
-      .field("to", to)
-      .field("type", message.type().name)
-      .field("lamport", message.lamport)
-      .field("summary", message.summary())
-      .end();
+  if (!silent_) {
+    trace::write_send(sim_.trace(), sim_.now_ns(), pod_, message, from, to_node, to,
+                      message.summary());
+  }
 }
 
 void pod_sink::on_deliver(const envelope& message, std::string_view from_node,
                           std::string_view from, std::string_view to) {
   lamport_ = std::max(lamport_, message.lamport) + 1;
-  if (silent_) return;
-  sim_.trace()
-      .event(sim_.now_ns(), "deliver", pod_)
-      .field("id", message.trace_id)
-      .field("from_pod", from_node)
-      .field("from", from)
-      .field("to", to)
-      .field("type", message.type().name)
-      .field("lamport", lamport_)
-      .end();
+  if (!silent_) {
+    trace::write_deliver(sim_.trace(), sim_.now_ns(), pod_, message, from_node, from, to,
+                         lamport_);
+  }
 }
 
 void pod_sink::on_drop(const envelope& message, std::string_view from_node, std::string_view from,
                        std::string_view to_node, std::string_view to, drop_reason reason) {
-  if (silent_) return;
-  sim_.trace()
-      .event(sim_.now_ns(), "drop", to_node)
-      .field("id", message.trace_id)
-      .field("from_pod", from_node)
-      .field("from", from)
-      .field("to", to)
-      .field("type", message.type().name)
-      .field("reason", to_string(reason))
-      .end();
+  if (!silent_) {
+    trace::write_drop(sim_.trace(), sim_.now_ns(), message, from_node, from, to_node, to, reason);
+  }
 }
 
 void pod_sink::on_timer(std::string_view actor, std::string_view key) {
   if (silent_) return;
-  sim_.trace().event(sim_.now_ns(), "timer", pod_).field("actor", actor).field("key", key).end();
+  trace::write_actor_event(sim_.trace(), sim_.now_ns(), pod_, "timer", actor, "key", key);
 }
 
 void pod_sink::on_log(std::string_view actor, std::string_view level, std::string_view text) {
-  if (silent_) return;
-  sim_.trace()
-      .event(sim_.now_ns(), "log", pod_)
-      .field("actor", actor)
-      .field("level", level)
-      .field("text", text)
-      .end();
+  if (!silent_) trace::write_log(sim_.trace(), sim_.now_ns(), pod_, actor, level, text);
 }
 
 void pod_sink::on_record(std::string_view event, std::string_view json_members) {
-  if (silent_) return;
-  auto line = sim_.trace().event(sim_.now_ns(), event, pod_);
-  if (!json_members.empty()) line.raw_members(json_members);
-  line.end();
+  if (!silent_) trace::write_record(sim_.trace(), sim_.now_ns(), pod_, event, json_members);
 }
 
 }  // namespace troupe::sim

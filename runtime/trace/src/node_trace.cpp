@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "troupe/runtime/assert.hpp"
+#include "troupe/trace/runtime_events.hpp"
 
 namespace troupe::trace {
 
@@ -74,25 +75,22 @@ void node_trace::log(std::string_view actor, std::string_view level, std::string
 
 void node_trace::on_spawn(std::string_view actor, std::string_view parent) {
   std::lock_guard lock(mutex_);
-  writer_.event(time_locked(), "spawn", config_.pod).field("actor", actor).field("parent", parent).end();
+  write_actor_event(writer_, time_locked(), config_.pod, "spawn", actor, "parent", parent);
 }
 
 void node_trace::on_stop(std::string_view actor, std::string_view reason) {
   std::lock_guard lock(mutex_);
-  writer_.event(time_locked(), "stop", config_.pod).field("actor", actor).field("reason", reason).end();
+  write_actor_event(writer_, time_locked(), config_.pod, "stop", actor, "reason", reason);
 }
 
 void node_trace::on_crash(std::string_view actor, std::string_view reason) {
   std::lock_guard lock(mutex_);
-  writer_.event(time_locked(), "crash", config_.pod).field("actor", actor).field("reason", reason).end();
+  write_actor_event(writer_, time_locked(), config_.pod, "crash", actor, "reason", reason);
 }
 
 void node_trace::on_restart(std::string_view actor, std::string_view reason) {
   std::lock_guard lock(mutex_);
-  writer_.event(time_locked(), "restart", config_.pod)
-      .field("actor", actor)
-      .field("reason", reason)
-      .end();
+  write_actor_event(writer_, time_locked(), config_.pod, "restart", actor, "reason", reason);
 }
 
 void node_trace::on_send(envelope& message, std::string_view from, std::string_view to_node,
@@ -103,64 +101,36 @@ void node_trace::on_send(envelope& message, std::string_view from, std::string_v
   TROUPE_ASSERT(last_message_ + 1 < (std::uint64_t{1} << message_id_counter_bits));
   message.trace_id = (config_.message_id_prefix << message_id_counter_bits) | ++last_message_;
   message.lamport = ++lamport_;
-  writer_.event(time_locked(), "send", config_.pod)
-      .field("id", message.trace_id)
-      .field("from", from)
-      .field("to_pod", to_node)
-      .field("to", to)
-      .field("type", message.type().name)
-      .field("lamport", message.lamport)
-      .field("summary", summary)
-      .end();
+  write_send(writer_, time_locked(), config_.pod, message, from, to_node, to, summary);
 }
 
 void node_trace::on_deliver(const envelope& message, std::string_view from_node,
                             std::string_view from, std::string_view to) {
   std::lock_guard lock(mutex_);
   lamport_ = std::max(lamport_, message.lamport) + 1;
-  writer_.event(time_locked(), "deliver", config_.pod)
-      .field("id", message.trace_id)
-      .field("from_pod", from_node)
-      .field("from", from)
-      .field("to", to)
-      .field("type", message.type().name)
-      .field("lamport", lamport_)
-      .end();
+  write_deliver(writer_, time_locked(), config_.pod, message, from_node, from, to, lamport_);
 }
 
 void node_trace::on_drop(const envelope& message, std::string_view from_node,
                          std::string_view from, std::string_view to_node, std::string_view to,
                          drop_reason reason) {
   std::lock_guard lock(mutex_);
-  writer_.event(time_locked(), "drop", to_node)
-      .field("id", message.trace_id)
-      .field("from_pod", from_node)
-      .field("from", from)
-      .field("to", to)
-      .field("type", message.type().name)
-      .field("reason", to_string(reason))
-      .end();
+  write_drop(writer_, time_locked(), message, from_node, from, to_node, to, reason);
 }
 
 void node_trace::on_timer(std::string_view actor, std::string_view key) {
   std::lock_guard lock(mutex_);
-  writer_.event(time_locked(), "timer", config_.pod).field("actor", actor).field("key", key).end();
+  write_actor_event(writer_, time_locked(), config_.pod, "timer", actor, "key", key);
 }
 
 void node_trace::on_log(std::string_view actor, std::string_view level, std::string_view text) {
   std::lock_guard lock(mutex_);
-  writer_.event(time_locked(), "log", config_.pod)
-      .field("actor", actor)
-      .field("level", level)
-      .field("text", text)
-      .end();
+  write_log(writer_, time_locked(), config_.pod, actor, level, text);
 }
 
 void node_trace::on_record(std::string_view event, std::string_view json_members) {
   std::lock_guard lock(mutex_);
-  auto line = writer_.event(time_locked(), event, config_.pod);
-  if (!json_members.empty()) line.raw_members(json_members);
-  line.end();
+  write_record(writer_, time_locked(), config_.pod, event, json_members);
 }
 
 }  // namespace troupe::trace

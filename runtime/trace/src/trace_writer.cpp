@@ -4,6 +4,7 @@
 
 #include "troupe/runtime/assert.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cinttypes>
 #include <cmath>
@@ -23,8 +24,7 @@ trace_writer::trace_writer(const std::string& path, bool capture)
     file_ = std::fopen(path.c_str(), "wb");
     ok_ = file_ != nullptr;
   }
-  if (file_ != nullptr) buffer_.reserve(flush_threshold + 4096);
-  line_.reserve(1024);
+  buffer_.reserve_tail(file_ != nullptr ? flush_threshold + 4096 : 4096);
 }
 
 trace_writer::~trace_writer() {
@@ -36,24 +36,35 @@ trace_writer::~trace_writer() {
 std::uint64_t trace_writer::hash() const { return XXH3_64bits_digest(hash_state_); }
 
 void trace_writer::flush() {
-  if (file_ != nullptr && !buffer_.empty()) {
-    if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) ok_ = false;
+  // Only whole lines: a line being built stays in the buffer.
+  if (file_ != nullptr && line_start_ > 0) {
+    if (std::fwrite(buffer_.data(), 1, line_start_, file_) != line_start_) ok_ = false;
     std::fflush(file_);
   }
-  buffer_.clear();
+  buffer_.consume(line_start_);
+  line_start_ = 0;
+}
+
+void trace_writer::begin_line(std::string_view opening) {
+  first_field_ = true;
+  buffer_.append(opening);
 }
 
 void trace_writer::finish_line() {
-  // The line is hashed, counted, kept and buffered as a whole. XXH3 (Debian's libxxhash)
-  // hashes several bytes per step; a byte-serial hash was the simulator's floor.
-  XXH3_64bits_update(hash_state_, line_.data(), line_.size());
-  bytes_ += line_.size();
-  if (capture_) lines_.emplace_back(line_.data(), line_.size() - 1);  // without the '\n'
-  if (file_ != nullptr) {
-    buffer_.append(line_);
-    if (buffer_.size() >= flush_threshold) flush();
+  // The line is hashed, counted and kept as a whole. XXH3 (Debian's libxxhash) hashes
+  // several bytes per step; a byte-serial hash was the simulator's floor.
+  const char* start = buffer_.data() + line_start_;
+  const std::size_t size = buffer_.size() - line_start_;
+  XXH3_64bits_update(hash_state_, start, size);
+  bytes_ += size;
+  if (capture_) lines_.emplace_back(start, size - 1);  // without the '\n'
+  if (file_ == nullptr) {
+    buffer_.clear();
+    line_start_ = 0;
+    return;
   }
-  line_.clear();
+  line_start_ = buffer_.size();
+  if (buffer_.size() >= flush_threshold) flush();
 }
 
 namespace {
@@ -85,48 +96,47 @@ std::size_t first_to_escape(std::string_view text) {
 void trace_writer::append_escaped(std::string_view text) {
   const std::size_t first = first_to_escape(text);
   if (first == text.size()) {
-    // The common case (keys, paths, pod and type names): one copy, quotes around it.
-    const std::size_t at = line_.size();
-    line_.resize(at + text.size() + 2);
-    char* out = line_.data() + at;
+    // The common case (paths, pod and type names): one copy, quotes around it.
+    char* out = buffer_.reserve_tail(text.size() + 2);
     *out++ = '"';
     std::memcpy(out, text.data(), text.size());
-    out[text.size()] = '"';
+    out += text.size();
+    *out++ = '"';
+    buffer_.commit(out);
     return;
   }
-  line_.push_back('"');
+  buffer_.push_back('"');
   std::size_t start = 0;
   for (std::size_t i = first; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (!needs_escape(c)) continue;
-    line_.append(text.substr(start, i - start));
+    buffer_.append(text.substr(start, i - start));
     char escaped[8];
     switch (c) {
-      case '"': line_.append("\\\""); break;
-      case '\\': line_.append("\\\\"); break;
-      case '\n': line_.append("\\n"); break;
-      case '\t': line_.append("\\t"); break;
-      case '\r': line_.append("\\r"); break;
+      case '"': buffer_.append("\\\""); break;
+      case '\\': buffer_.append("\\\\"); break;
+      case '\n': buffer_.append("\\n"); break;
+      case '\t': buffer_.append("\\t"); break;
+      case '\r': buffer_.append("\\r"); break;
       default:
         std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-        line_.append(escaped);
+        buffer_.append(escaped);
     }
     start = i + 1;
   }
-  line_.append(text.substr(start));
-  line_.push_back('"');
+  buffer_.append(text.substr(start));
+  buffer_.push_back('"');
 }
 
 template <class Integer>
 void trace_writer::append_integer(Integer value) {
-  char text[24];
-  const auto written = std::to_chars(text, text + sizeof text, value);
-  line_.append(text, written.ptr);
+  constexpr std::size_t most_digits = 21;  // a sign and 20 digits
+  char* out = buffer_.reserve_tail(most_digits);
+  buffer_.commit(std::to_chars(out, out + most_digits, value).ptr);
 }
 
 trace_writer::line trace_writer::header() {
-  first_field_ = true;
-  line_.push_back('{');
+  begin_line("{");
   line l(*this);
   l.field("format", "troupe-trace").field("version", format_version);
   return l;
@@ -134,18 +144,30 @@ trace_writer::line trace_writer::header() {
 
 trace_writer::line trace_writer::event(std::int64_t time_ns, std::string_view kind,
                                        std::string_view pod) {
-  first_field_ = true;
-  line_.push_back('{');
-  line l(*this);
-  l.field("seq", next_seq_++).field("t", time_ns).field("ev", kind).field("pod", pod);
-  return l;
+  // The four members every event starts with, keys written as constants.
+  begin_line("{\"seq\":");
+  append_integer(next_seq_++);
+  buffer_.append(",\"t\":");
+  append_integer(time_ns);
+  buffer_.append(",\"ev\":");
+  append_escaped(kind);
+  buffer_.append(",\"pod\":");
+  append_escaped(pod);
+  first_field_ = false;
+  return line(*this);
 }
 
 void trace_writer::line::key(std::string_view k) {
-  if (!writer_.first_field_) writer_.line_.push_back(',');
+  // Keys are the program's own names (docs/trace-format.md): written without escaping.
+  char* out = writer_.buffer_.reserve_tail(k.size() + 4);
+  if (!writer_.first_field_) *out++ = ',';
   writer_.first_field_ = false;
-  writer_.append_escaped(k);
-  writer_.line_.push_back(':');
+  *out++ = '"';
+  std::memcpy(out, k.data(), k.size());
+  out += k.size();
+  *out++ = '"';
+  *out++ = ':';
+  writer_.buffer_.commit(out);
 }
 
 trace_writer::line& trace_writer::line::field(std::string_view k, std::int64_t value) {
@@ -166,13 +188,13 @@ trace_writer::line& trace_writer::line::field(std::string_view k, double value) 
   // %.17g round-trips and is the same on every run of the same binary.
   if (std::isfinite(value)) std::snprintf(text, sizeof text, "%.17g", value);
   else std::snprintf(text, sizeof text, "null");
-  writer_.line_.append(text);
+  writer_.buffer_.append(text);
   return *this;
 }
 
 trace_writer::line& trace_writer::line::field(std::string_view k, bool value) {
   key(k);
-  writer_.line_.append(value ? "true" : "false");
+  writer_.buffer_.append(value ? "true" : "false");
   return *this;
 }
 
@@ -185,48 +207,68 @@ trace_writer::line& trace_writer::line::field(std::string_view k, std::string_vi
 trace_writer::line& trace_writer::line::field(std::string_view k,
                                               const std::vector<std::string>& values) {
   key(k);
-  writer_.line_.append("[");
+  writer_.buffer_.append("[");
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) writer_.line_.append(",");
+    if (i > 0) writer_.buffer_.append(",");
     writer_.append_escaped(values[i]);
   }
-  writer_.line_.append("]");
+  writer_.buffer_.append("]");
   return *this;
 }
 
 trace_writer::line& trace_writer::line::field(std::string_view k,
                                               const std::vector<std::vector<std::string>>& groups) {
   key(k);
-  writer_.line_.append("[");
+  writer_.buffer_.append("[");
   for (std::size_t g = 0; g < groups.size(); ++g) {
-    if (g > 0) writer_.line_.append(",");
-    writer_.line_.append("[");
+    if (g > 0) writer_.buffer_.append(",");
+    writer_.buffer_.append("[");
     for (std::size_t i = 0; i < groups[g].size(); ++i) {
-      if (i > 0) writer_.line_.append(",");
+      if (i > 0) writer_.buffer_.append(",");
       writer_.append_escaped(groups[g][i]);
     }
-    writer_.line_.append("]");
+    writer_.buffer_.append("]");
   }
-  writer_.line_.append("]");
+  writer_.buffer_.append("]");
   return *this;
 }
 
 trace_writer::line& trace_writer::line::raw(std::string_view k, std::string_view json) {
   key(k);
-  writer_.line_.append(json);
+  writer_.buffer_.append(json);
   return *this;
 }
 
 trace_writer::line& trace_writer::line::raw_members(std::string_view json_members) {
-  if (!writer_.first_field_) writer_.line_.append(",");
+  if (!writer_.first_field_) writer_.buffer_.append(",");
   writer_.first_field_ = false;
-  writer_.line_.append(json_members);
+  writer_.buffer_.append(json_members);
   return *this;
 }
 
 void trace_writer::line::end() {
-  writer_.line_.append("}\n");
+  writer_.buffer_.append("}\n");
   writer_.finish_line();
+}
+
+void trace_writer::text_buffer::append(std::string_view text) {
+  char* out = reserve_tail(text.size());
+  std::memcpy(out, text.data(), text.size());
+  size_ += text.size();
+}
+
+void trace_writer::text_buffer::consume(std::size_t n) {
+  TROUPE_ASSERT(n <= size_);
+  std::memmove(data_.get(), data_.get() + n, size_ - n);
+  size_ -= n;
+}
+
+void trace_writer::text_buffer::grow(std::size_t n) {
+  const std::size_t capacity = std::max(capacity_ * 2, size_ + n);
+  auto data = std::make_unique_for_overwrite<char[]>(capacity);
+  if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
+  data_ = std::move(data);
+  capacity_ = capacity;
 }
 
 std::string hash_hex(std::uint64_t hash) {

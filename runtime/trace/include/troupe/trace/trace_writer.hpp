@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +28,8 @@ class trace_writer {
   /// False when the file could not be opened or written.
   bool ok() const { return ok_; }
 
-  /// One line being built; finish it with end(). Fields are written in call order.
+  /// One line being built; finish it with end(). Fields are written in call order. Keys
+  /// are the program's own names (string literals): written as they are, not escaped.
   class line {
    public:
     line& field(std::string_view key, std::int64_t value);
@@ -63,7 +65,7 @@ class trace_writer {
   std::uint64_t bytes() const { return bytes_; }
   /// XXH3-64 (seed 0) over every byte written so far.
   std::uint64_t hash() const;
-  /// Writes buffered lines to the file.
+  /// Writes buffered whole lines to the file.
   void flush();
   /// The lines written so far, without '\n' (only when capturing).
   const std::vector<std::string>& lines() const { return lines_; }
@@ -71,22 +73,48 @@ class trace_writer {
   static constexpr int format_version = 1;
 
  private:
-  /// Hashes, counts, keeps and buffers the finished line in `line_`.
+  /// Hashes, counts and keeps the line that starts at `line_start_`, and leaves it in
+  /// `buffer_` for the file (or drops it when there is no file).
   void finish_line();
+  void begin_line(std::string_view opening);
   void append_escaped(std::string_view text);
   template <class Integer>
   void append_integer(Integer value);
 
   std::FILE* file_ = nullptr;
   bool ok_ = true;
-  std::string buffer_;
+  /// Whole lines not yet written to the file, then the line being built (from
+  /// `line_start_`). Lines are built in place: no copy from a line buffer to the file buffer.
+  class text_buffer {
+   public:
+    /// Room for `n` more bytes at end().
+    char* reserve_tail(std::size_t n) {
+      if (capacity_ - size_ < n) grow(n);
+      return data_.get() + size_;
+    }
+    void commit(char* new_end) { size_ = static_cast<std::size_t>(new_end - data_.get()); }
+    void append(std::string_view text);
+    void push_back(char c) { *reserve_tail(1) = c, ++size_; }
+    const char* data() const { return data_.get(); }
+    std::size_t size() const { return size_; }
+    void clear() { size_ = 0; }
+    /// Drops the first `n` bytes.
+    void consume(std::size_t n);
+
+   private:
+    void grow(std::size_t n);
+    std::unique_ptr<char[]> data_;  // not zeroed: bytes are written before they are read
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+  };
+  text_buffer buffer_;
+  std::size_t line_start_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t last_message_id_ = 0;
   std::uint64_t bytes_ = 0;
   ::XXH3_state_s* hash_state_;  // XXH3-64 over every byte written
   bool first_field_ = true;
   bool capture_ = false;
-  std::string line_;  // the line being built; hashed and written by end()
   std::vector<std::string> lines_;
 };
 
