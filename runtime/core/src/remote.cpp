@@ -40,7 +40,13 @@ enqueue_status remote_cell::enqueue(envelope* message) {
   out.lamport = message->lamport;
   if (cell* from = message->sender()) {
     out.sender_path = from->path();
-    system_.remote().export_cell(from, out.sender_path);
+    // A sender on a third node (a message passed on with its original sender, as a shard
+    // region does) is named with its node, so that the receiver answers it there and not at
+    // this node. A local sender is exported: the receiver answers through this node.
+    if (from->is_remote())
+      out.sender_node = from->node();
+    else
+      system_.remote().export_cell(from, out.sender_path);
   }
   out.receiver_path = path_;
   out.type_name = std::string(message->type().name);
@@ -253,7 +259,20 @@ any_ref actor_system::remote_ref_any(std::string_view node, std::string_view pat
 void actor_system::deliver_inbound(std::string_view from_node, wire::user_envelope&& message) {
   deliver_inbound(from_node, wire::user_envelope_view{message.message_id, message.lamport,
                                                       message.sender_path, message.receiver_path,
-                                                      message.type_name, message.payload});
+                                                      message.type_name, message.payload,
+                                                      message.sender_node});
+}
+
+detail::cell* actor_system::inbound_sender(std::string_view from_node,
+                                           const wire::user_envelope_view& message) {
+  if (message.sender_node.empty())  // the usual case: the sender lives on the sending node
+    return remoting_->proxy(from_node, message.sender_path).detach();
+  // A sender passed on by another node: answers go to its own node, or straight to it when
+  // it lives here.
+  if (message.sender_node == config_.node_name) {
+    if (auto local = remoting_->resolve(message.sender_path)) return local.detach();
+  }
+  return remoting_->proxy(message.sender_node, message.sender_path).detach();
 }
 
 void actor_system::deliver_inbound(std::string_view from_node,
@@ -264,9 +283,7 @@ void actor_system::deliver_inbound(std::string_view from_node,
   if (decoded == nullptr) decoded = new detail::foreign_envelope(std::string(message.type_name));
   decoded->trace_id = message.message_id;
   decoded->lamport = message.lamport;
-  if (!message.sender_path.empty()) {
-    decoded->adopt_sender(remoting_->proxy(from_node, message.sender_path).detach());
-  }
+  if (!message.sender_path.empty()) decoded->adopt_sender(inbound_sender(from_node, message));
   if (!known_target) {
     drop(decoded, message.receiver_path, drop_reason::dead_letter);
   } else if (decoded->payload() == nullptr) {

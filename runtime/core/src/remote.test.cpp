@@ -1,6 +1,7 @@
 // Goal: actors on two nodes talk through remote refs exactly like local ones (tell, ask,
-// reply, death watch), messages really go through the wire encoding, and what cannot be
-// delivered (unknown type, unknown actor, local-only type, node down) has a clear outcome.
+// reply, death watch, a reply to a sender whose message another node passed on), messages
+// really go through the wire encoding, and what cannot be delivered (unknown type, unknown
+// actor, local-only type, node down) has a clear outcome.
 
 #include <gtest/gtest.h>
 
@@ -105,6 +106,51 @@ TEST(remote, tell_and_ask_across_nodes) {
   auto outcome = answer.try_get();
   ASSERT_TRUE(outcome && outcome->ok());
   EXPECT_EQ(outcome->value(), 7);
+}
+
+/// Passes every message on to `target` with its original sender, as a shard region does.
+struct forwarder final : troupe::actor<store_protocol> {
+  explicit forwarder(troupe::actor_ref<store_protocol> target) : target_(std::move(target)) {}
+  void on_message(store_protocol& m) override {
+    std::visit([&](auto& message) { target_.tell(std::move(message), sender()); }, m);
+  }
+  troupe::actor_ref<store_protocol> target_;
+};
+
+struct three_nodes : fixture {
+  troupe::actor_system c{platform, {.node_name = "kv-2"}};
+  three_nodes() { network.join(c); }
+};
+
+TEST(remote, a_reply_through_a_forwarding_node_reaches_the_asker_on_a_third_node) {
+  three_nodes f;
+  ASSERT_TRUE(f.c.spawn_with<store>({"store", {}}).ok());
+  auto to_store = f.b.remote_ref<store_protocol>("kv-2", "/user/store");
+  ASSERT_TRUE(f.b.spawn_with<forwarder>({"forwarder", {}}, to_store).ok());
+  auto via_kv1 = f.a.remote_ref<store_protocol>("kv-1", "/user/forwarder");
+  via_kv1.tell(put{"k", 7});
+  auto answer = f.a.ask<int>(via_kv1, get{"k"}, 5s);
+  f.settle();
+  auto outcome = answer.try_get();
+  ASSERT_TRUE(outcome.has_value());
+  ASSERT_TRUE(outcome->ok()) << "the answer from kv-2 went to kv-1";
+  EXPECT_EQ(outcome->value(), 7);
+  EXPECT_EQ(f.b.dead_letters(), 0u);
+}
+
+TEST(remote, a_forwarded_asker_on_the_answering_node_is_answered_there) {
+  three_nodes f;
+  ASSERT_TRUE(f.c.spawn_with<store>({"store", {}}).ok());
+  auto to_store = f.b.remote_ref<store_protocol>("kv-2", "/user/store");
+  ASSERT_TRUE(f.b.spawn_with<forwarder>({"forwarder", {}}, to_store).ok());
+  auto via_kv1 = f.c.remote_ref<store_protocol>("kv-1", "/user/forwarder");
+  via_kv1.tell(put{"k", 3});
+  auto answer = f.c.ask<int>(via_kv1, get{"k"}, 5s);
+  f.settle();
+  auto outcome = answer.try_get();
+  ASSERT_TRUE(outcome.has_value() && outcome->ok());
+  EXPECT_EQ(outcome->value(), 3);
+  EXPECT_EQ(f.b.dead_letters() + f.c.dead_letters(), 0u);
 }
 
 TEST(remote, ref_to_own_node_is_the_local_actor) {

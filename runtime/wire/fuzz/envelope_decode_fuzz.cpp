@@ -60,7 +60,7 @@ void check_view(std::span<const std::byte> input) {
   if (owned_error != envelope_error::none) return;
   check(view.message_id == owned.message_id && view.lamport == owned.lamport);
   check(view.sender_path == owned.sender_path && view.receiver_path == owned.receiver_path);
-  check(view.type_name == owned.type_name);
+  check(view.type_name == owned.type_name && view.sender_node == owned.sender_node);
   check(std::equal(view.payload.begin(), view.payload.end(), owned.payload.begin(),
                    owned.payload.end()));
 }

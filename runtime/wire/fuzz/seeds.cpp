@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
   const auto user_bytes = encode_envelope(user);
   write(root / "envelope_decode_fuzz" / "seed-0", user_bytes);
   write(root / "envelope_decode_fuzz" / "seed-1", encode_envelope(system));
+  user_envelope forwarded = user;
+  forwarded.sender_node = "client-0";
+  write(root / "envelope_decode_fuzz" / "seed-2", encode_envelope(forwarded));
 
   // FuzzedDataProvider takes integers from the END of the input and bytes from the front: each
   // seed below puts valid frames at the front and the choices, read backwards, at the end.

@@ -33,6 +33,20 @@ envelope_error read_text(byte_reader& reader, std::string_view& text, std::size_
   return check_text(text, max_bytes, required);
 }
 
+// A sender node names where sender_path lives; without a path it names nobody.
+envelope_error check_sender_node(std::string_view node, std::string_view sender_path) {
+  const auto error = check_text(node, max_sender_node_bytes, false);
+  if (error != envelope_error::none) return error;
+  return !node.empty() && sender_path.empty() ? envelope_error::missing_field
+                                              : envelope_error::none;
+}
+
+envelope_error read_sender_node(byte_reader& reader, std::string_view& node,
+                                std::string_view sender_path) {
+  if (!reader.get_string_view(node, max_container_elements)) return envelope_error::malformed;
+  return check_sender_node(node, sender_path);
+}
+
 // The one decoder of user envelopes: the owning one copies what this one points at.
 envelope_error read_user_view(byte_reader& reader, user_envelope_view& envelope) {
   if (!reader.get_u64(envelope.message_id) || !reader.get_u64(envelope.lamport)) {
@@ -53,7 +67,7 @@ envelope_error read_user_view(byte_reader& reader, user_envelope_view& envelope)
   if (!reader.get_span(static_cast<std::size_t>(length), envelope.payload)) {
     return envelope_error::malformed;
   }
-  return envelope_error::none;
+  return read_sender_node(reader, envelope.sender_node, envelope.sender_path);
 }
 
 envelope_error read_user(byte_reader& reader, user_envelope& envelope) {
@@ -66,6 +80,7 @@ envelope_error read_user(byte_reader& reader, user_envelope& envelope) {
   envelope.receiver_path.assign(view.receiver_path);
   envelope.type_name.assign(view.type_name);
   envelope.payload.assign(view.payload.begin(), view.payload.end());
+  envelope.sender_node.assign(view.sender_node);
   return envelope_error::none;
 }
 
@@ -146,7 +161,8 @@ std::string_view to_string(envelope_error error) {
 envelope_error validate(const user_envelope& envelope) {
   for (auto error : {check_text(envelope.sender_path, max_actor_path_bytes, false),
                      check_text(envelope.receiver_path, max_actor_path_bytes, true),
-                     check_text(envelope.type_name, max_type_name_bytes, true)}) {
+                     check_text(envelope.type_name, max_type_name_bytes, true),
+                     check_sender_node(envelope.sender_node, envelope.sender_path)}) {
     if (error != envelope_error::none) return error;
   }
   return envelope_error::none;
@@ -169,7 +185,8 @@ void encode(byte_writer& writer, const user_envelope& envelope) {
   const std::size_t size = 16 + text_bytes(envelope.sender_path.size()) +
                            text_bytes(envelope.receiver_path.size()) +
                            text_bytes(envelope.type_name.size()) +
-                           text_bytes(envelope.payload.size());
+                           text_bytes(envelope.payload.size()) +
+                           text_bytes(envelope.sender_node.size());
   std::byte* out = writer.extend(size);
   std::byte* const end = out + size;
   byte_writer::store_u64(out, envelope.message_id);
@@ -179,6 +196,7 @@ void encode(byte_writer& writer, const user_envelope& envelope) {
   out = put_text(out, std::as_bytes(std::span{envelope.receiver_path}));
   out = put_text(out, std::as_bytes(std::span{envelope.type_name}));
   out = put_text(out, envelope.payload);
+  out = put_text(out, std::as_bytes(std::span{envelope.sender_node}));
   assert(out == end);
   (void)end;
 }

@@ -27,6 +27,7 @@ rc::Gen<user_envelope> gen_user_envelope() {
     for (auto value : *rc::gen::arbitrary<std::vector<std::uint8_t>>()) {
       envelope.payload.push_back(static_cast<std::byte>(value));
     }
+    if (!envelope.sender_path.empty()) envelope.sender_node = *gen_text(max_sender_node_bytes, false);
     return envelope;
   });
 }
@@ -72,6 +73,7 @@ RC_GTEST_PROP(envelope, the_in_place_decoder_reads_what_the_owning_one_reads, ()
   RC_ASSERT(view.sender_path == original.sender_path);
   RC_ASSERT(view.receiver_path == original.receiver_path);
   RC_ASSERT(view.type_name == original.type_name);
+  RC_ASSERT(view.sender_node == original.sender_node);
   RC_ASSERT(std::equal(view.payload.begin(), view.payload.end(), original.payload.begin(),
                        original.payload.end()));
   // Damaged bytes: both decoders give the same verdict.
@@ -110,7 +112,73 @@ TEST(envelope, user_envelope_layout_is_the_documented_one) {
   expected.put_varint(2);
   expected.put_u8(1);
   expected.put_u8(2);
+  expected.put_string("");  // sender_node (version 2): the sending node's own actor
   EXPECT_EQ(bytes, expected.buffer());
+}
+
+TEST(envelope, a_forwarded_senders_node_crosses_the_wire) {
+  auto forwarded = sample_user();
+  forwarded.sender_node = "client-0";
+  const auto bytes = encode_envelope(forwarded);
+  byte_writer expected;
+  expected.put_u64(42);
+  expected.put_u64(7);
+  expected.put_string("/user/client");
+  expected.put_string("/user/kv");
+  expected.put_string("kv.put");
+  expected.put_varint(2);
+  expected.put_u8(1);
+  expected.put_u8(2);
+  expected.put_string("client-0");
+  EXPECT_EQ(bytes, expected.buffer());
+  user_envelope decoded;
+  ASSERT_EQ(decode_envelope(bytes, decoded), envelope_error::none);
+  EXPECT_EQ(decoded.sender_node, "client-0");
+  user_envelope_view view;
+  ASSERT_EQ(decode_envelope(bytes, view), envelope_error::none);
+  EXPECT_EQ(view.sender_node, "client-0");
+}
+
+TEST(envelope, a_version_1_envelope_without_the_sender_node_is_refused) {
+  auto bytes = encode_envelope(sample_user());
+  bytes.pop_back();  // the empty sender node's length byte
+  user_envelope decoded;
+  EXPECT_EQ(decode_envelope(bytes, decoded), envelope_error::malformed);
+}
+
+TEST(envelope, an_over_long_sender_node_is_refused_on_both_sides) {
+  auto envelope = sample_user();
+  envelope.sender_node = std::string(max_sender_node_bytes + 1, 'n');
+  EXPECT_EQ(validate(envelope), envelope_error::field_too_long);
+  envelope.sender_node.pop_back();
+  EXPECT_EQ(validate(envelope), envelope_error::none);
+  auto bytes = encode_envelope(envelope);
+  // Grow the node by one byte on the wire: its length 255 -> 256 is one more varint byte.
+  bytes.resize(bytes.size() - max_sender_node_bytes - 2);
+  byte_writer tail;
+  tail.put_string(std::string(max_sender_node_bytes + 1, 'n'));
+  bytes.insert(bytes.end(), tail.buffer().begin(), tail.buffer().end());
+  user_envelope decoded;
+  user_envelope_view view;
+  EXPECT_EQ(decode_envelope(bytes, decoded), envelope_error::field_too_long);
+  EXPECT_EQ(decode_envelope(bytes, view), envelope_error::field_too_long);
+}
+
+TEST(envelope, a_sender_node_without_a_sender_path_is_refused_on_both_sides) {
+  auto envelope = sample_user();
+  envelope.sender_path.clear();
+  envelope.sender_node = "client-0";
+  EXPECT_EQ(validate(envelope), envelope_error::missing_field);
+  byte_writer writer;
+  writer.put_u64(1);
+  writer.put_u64(1);
+  writer.put_string("");
+  writer.put_string("/user/kv");
+  writer.put_string("t");
+  writer.put_varint(0);
+  writer.put_string("client-0");
+  user_envelope decoded;
+  EXPECT_EQ(decode_envelope(writer.buffer(), decoded), envelope_error::missing_field);
 }
 
 TEST(envelope, a_payload_larger_than_a_generic_vector_bound_still_fits_a_frame) {
@@ -136,6 +204,7 @@ TEST(envelope, an_over_long_path_is_refused) {
   writer.put_string(std::string(max_actor_path_bytes + 1, 'a'));
   writer.put_string("t");
   writer.put_varint(0);
+  writer.put_string("");
   user_envelope decoded;
   EXPECT_EQ(decode_envelope(writer.buffer(), decoded), envelope_error::field_too_long);
 }
@@ -151,6 +220,7 @@ TEST(envelope, a_missing_receiver_is_refused_on_both_sides) {
   writer.put_string("");
   writer.put_string("t");
   writer.put_varint(0);
+  writer.put_string("");
   user_envelope decoded;
   EXPECT_EQ(decode_envelope(writer.buffer(), decoded), envelope_error::missing_field);
 }
@@ -184,6 +254,7 @@ TEST(envelope, vectors_of_envelopes_use_the_validating_decoder) {
   bad.put_string("");  // missing receiver
   bad.put_string("t");
   bad.put_varint(0);
+  bad.put_string("");
   EXPECT_FALSE(from_bytes(bad.buffer(), decoded));
 }
 

@@ -26,6 +26,10 @@ bool is_handshake_frame_type(frame_type type) {
   return static_cast<std::uint16_t>(type) <= static_cast<std::uint16_t>(frame_type::reject);
 }
 
+std::uint16_t header_version(frame_type type) {
+  return is_handshake_frame_type(type) ? handshake_frame_version : protocol_version;
+}
+
 std::string_view to_string(frame_type type) {
   switch (type) {
     case frame_type::hello:
@@ -90,7 +94,7 @@ void append_frame(std::vector<std::byte>& out, frame_type type,
   assert(is_known_frame_type(static_cast<std::uint16_t>(type)));
   assert(payload.size() <= std::numeric_limits<std::uint32_t>::max());
   out.reserve(out.size() + frame_header_bytes + payload.size());
-  append_raw_frame_header(out, protocol_version, static_cast<std::uint16_t>(type), 0,
+  append_raw_frame_header(out, header_version(type), static_cast<std::uint16_t>(type), 0,
                           static_cast<std::uint32_t>(payload.size()));
   out.insert(out.end(), payload.begin(), payload.end());
 }
@@ -127,12 +131,12 @@ frame_error frame_decoder::check_header() {
   assert(read && reader.remaining() == 0);
   if (magic != frame_magic) return frame_error::bad_magic;
   const bool in_range = version >= options_.min_version && version <= options_.max_version;
-  if (!in_range && version != protocol_version) return frame_error::unsupported_version;
+  if (!in_range && version != handshake_frame_version) return frame_error::unsupported_version;
   if (!is_known_frame_type(type_id)) return frame_error::unknown_frame_type;
   const auto type = static_cast<frame_type>(type_id);
   // Handshake frames keep version 1 forever, so that peers of any version can refuse each
   // other with a reject frame both understand; other frames must be in the agreed range.
-  if (is_handshake_frame_type(type) ? version != protocol_version : !in_range) {
+  if (is_handshake_frame_type(type) ? version != handshake_frame_version : !in_range) {
     return frame_error::unsupported_version;
   }
   if ((flags & ~known_frame_flags) != 0) return frame_error::unknown_flags;
@@ -166,6 +170,35 @@ frame_error frame_decoder::feed(std::span<const std::byte> chunk, std::vector<fr
     payload_length_ = 0;
   }
   return error_;
+}
+
+frame_error decode_frame_header(std::span<const std::byte> bytes,
+                                const frame_decoder_options& options, frame_header& out) {
+  assert(bytes.size() >= frame_header_bytes);
+  // Fixed offsets and little-endian loads: this runs once per frame received.
+  const auto load = [&bytes](std::size_t at, std::size_t count) {
+    std::uint32_t value = 0;
+    for (std::size_t i = 0; i < count; ++i)
+      value |= std::to_integer<std::uint32_t>(bytes[at + i]) << (8 * i);
+    return value;
+  };
+  if (!std::equal(frame_magic.begin(), frame_magic.end(), bytes.begin()))
+    return frame_error::bad_magic;
+  const auto version = static_cast<std::uint16_t>(load(4, 2));
+  const auto type_id = static_cast<std::uint16_t>(load(6, 2));
+  const auto flags = static_cast<std::uint16_t>(load(8, 2));
+  const std::uint32_t length = load(10, 4);
+  // The same rules as frame_decoder::check_header (frame.test.cpp compares the two).
+  const bool in_range = version >= options.min_version && version <= options.max_version;
+  if (!in_range && version != handshake_frame_version) return frame_error::unsupported_version;
+  if (!is_known_frame_type(type_id)) return frame_error::unknown_frame_type;
+  const auto type = static_cast<frame_type>(type_id);
+  if (is_handshake_frame_type(type) ? version != handshake_frame_version : !in_range)
+    return frame_error::unsupported_version;
+  if ((flags & ~known_frame_flags) != 0) return frame_error::unknown_flags;
+  if (length > max_payload_bytes(options.max_frame_bytes)) return frame_error::frame_too_large;
+  out = frame_header{type, version, flags, length};
+  return frame_error::none;
 }
 
 }  // namespace troupe::wire

@@ -131,15 +131,17 @@ TEST(handshake, a_server_that_cannot_prove_the_secret_is_not_trusted) {
 
 TEST(handshake, a_version_mismatch_is_refused_with_a_clear_reason) {
   auto newer_client_config = config_of("kv-0", 1);
-  newer_client_config.protocol_version = 2;
+  newer_client_config.protocol_version = protocol_version + 1;
   auto client = handshake::client(newer_client_config, nonce_of(1), 0);
   auto server = handshake::server(config_of("kv-1", 1), nonce_of(2), 0);
   deliver(client, server);
   EXPECT_EQ(server.outcome().error, handshake_error::incompatible_version);
-  EXPECT_NE(server.outcome().reason.find("version 2"), std::string::npos);
+  const std::string newer = "version " + std::to_string(protocol_version + 1);
+  const std::string ours = "speaks version " + std::to_string(protocol_version);
+  EXPECT_NE(server.outcome().reason.find(newer), std::string::npos);
   deliver(server, client);
   EXPECT_EQ(client.outcome().error, handshake_error::incompatible_version);
-  EXPECT_NE(client.outcome().reason.find("speaks version 1"), std::string::npos)
+  EXPECT_NE(client.outcome().reason.find(ours), std::string::npos)
       << client.outcome().reason;
 }
 

@@ -175,6 +175,9 @@ class actor_system {
  private:
   bool register_name(const std::string& name, detail::local_cell* cell);
   void start_cell(detail::local_cell* cell, detail::local_cell* parent, bool named);
+  /// The sender of an inbound message (one reference, owned by the caller): on the
+  /// envelope's sender_node when it names one (a forwarded message), else on `from_node`.
+  detail::cell* inbound_sender(std::string_view from_node, const wire::user_envelope_view& message);
 
   platform& platform_;
   system_config config_;

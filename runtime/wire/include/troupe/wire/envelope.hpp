@@ -19,6 +19,8 @@ inline constexpr std::size_t max_actor_path_bytes = 1024;
 inline constexpr std::size_t max_type_name_bytes = 256;
 /// Longest termination reason accepted.
 inline constexpr std::size_t max_reason_bytes = 4096;
+/// Longest sender node name accepted (the handshake's bound on node names).
+inline constexpr std::size_t max_sender_node_bytes = 255;
 
 /// A user message between actors on two nodes. `payload` is the message itself, encoded by
 /// the runtime (usually with troupe::wire::encode); this layer does not look inside.
@@ -29,6 +31,11 @@ struct user_envelope {
   std::string receiver_path;     ///< not empty
   std::string type_name;         ///< not empty
   std::vector<std::byte> payload;
+  /// The node the sender lives on, when it is not the node that sends the envelope: a
+  /// message forwarded with its original sender (a shard region passing a client's request
+  /// on to the entity's node). Empty (the usual case, one byte on the wire): the sender
+  /// lives on the sending node. Not empty only with a sender_path.
+  std::string sender_node;
 
   bool operator==(const user_envelope&) const = default;
 };
@@ -43,6 +50,7 @@ struct user_envelope_view {
   std::string_view receiver_path;
   std::string_view type_name;
   std::span<const std::byte> payload;
+  std::string_view sender_node;
 };
 
 /// What a system envelope asks or announces. Values are part of the wire format.
@@ -72,7 +80,7 @@ enum class envelope_error : std::uint8_t {
   none = 0,
   malformed,       ///< truncated, non-canonical, or trailing bytes after the envelope
   field_too_long,  ///< a path, type name or reason above its bound
-  missing_field,   ///< a required path or type name is empty
+  missing_field,   ///< a required path or type name is empty (or a sender node without a path)
   unknown_kind,    ///< a system_kind this build does not know
 };
 

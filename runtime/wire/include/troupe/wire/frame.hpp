@@ -25,10 +25,13 @@ namespace troupe::wire {
 /// The four bytes every frame starts with: "TRPW".
 inline constexpr std::array<std::byte, 4> frame_magic = {std::byte{'T'}, std::byte{'R'},
                                                          std::byte{'P'}, std::byte{'W'}};
-/// The wire protocol version this build speaks. Also the version handshake frames always
-/// carry, whatever version the peers later agree on, so that any two builds can at least
-/// tell each other that they are incompatible.
-inline constexpr std::uint16_t protocol_version = 1;
+/// The wire protocol version this build speaks: the header version of every frame after
+/// the handshake, and the version a hello announces. Version 2 added the sender's node to
+/// user envelopes (docs/wire-protocol.md, "Versions").
+inline constexpr std::uint16_t protocol_version = 2;
+/// The header version handshake frames always carry, whatever version the peers speak, so
+/// that any two builds can at least tell each other that they are incompatible.
+inline constexpr std::uint16_t handshake_frame_version = 1;
 /// Bytes in a frame header.
 inline constexpr std::size_t frame_header_bytes = 14;
 /// Default bound on a whole frame (header + payload): 4 MiB. Checked before allocation.
@@ -54,6 +57,9 @@ enum class frame_type : std::uint16_t {
 [[nodiscard]] bool is_known_frame_type(std::uint16_t id);
 /// True for the frames of the handshake (hello .. reject).
 [[nodiscard]] bool is_handshake_frame_type(frame_type type);
+/// The header version this build writes for frames of `type`: handshake_frame_version for
+/// the handshake's, protocol_version for the others.
+[[nodiscard]] std::uint16_t header_version(frame_type type);
 /// The name of a frame type, for logs ("hello", "user_message"); "unknown" otherwise.
 [[nodiscard]] std::string_view to_string(frame_type type);
 
@@ -104,10 +110,27 @@ struct frame_decoder_options {
   /// header alone, before any payload byte is buffered.
   std::size_t max_frame_bytes = default_max_frame_bytes;
   /// Header versions accepted for frames after the handshake (handshake frames must carry
-  /// version 1, see protocol_version).
+  /// handshake_frame_version).
   std::uint16_t min_version = protocol_version;
   std::uint16_t max_version = protocol_version;
 };
+
+/// The fields of one frame header.
+struct frame_header {
+  frame_type type = frame_type::heartbeat;
+  std::uint16_t version = protocol_version;
+  std::uint16_t flags = 0;
+  std::uint32_t payload_length = 0;
+};
+
+/// Reads one complete header (the first frame_header_bytes of `bytes`) into `out` and checks
+/// it against `options` with frame_decoder's rules, in its order (magic, version, type,
+/// flags, length). For a reader that keeps whole frames in its own buffer and cuts them in
+/// place, without copying payloads (the TCP transport after its handshake). Precondition:
+/// `bytes.size() >= frame_header_bytes`. Pure; any thread.
+[[nodiscard]] frame_error decode_frame_header(std::span<const std::byte> bytes,
+                                              const frame_decoder_options& options,
+                                              frame_header& out);
 
 /// Cuts a byte stream, fed in chunks of any size as they arrive, into frames. One decoder per
 /// connection and direction; used by one thread at a time. Memory held between calls is at
