@@ -31,6 +31,7 @@ cluster_actor::cluster_actor(cluster_settings settings) : settings_(std::move(se
   TROUPE_ASSERT(settings_.gossip_interval_ns > 0);
   TROUPE_ASSERT(settings_.failure_detector.heartbeat_interval_ns > 0);
   TROUPE_ASSERT(settings_.downing.stable_after_ns >= 0);
+  TROUPE_ASSERT(fence_timing_holds(settings_.fence));  // the inequality of docs/cluster.md
 }
 
 void cluster_actor::pre_start() {
@@ -57,6 +58,7 @@ void cluster_actor::on_message(cluster_protocol& message) {
   if (std::holds_alternative<cluster_tick>(message)) return on_tick();
   if (std::holds_alternative<heartbeat_tick>(message)) return send_heartbeats();
   if (auto* beat = std::get_if<heartbeat>(&message)) return on_heartbeat(*beat);
+  if (auto* ack = std::get_if<heartbeat_ack>(&message)) return on_heartbeat_ack(*ack);
   if (auto* g = std::get_if<gossip>(&message)) return on_gossip(*g);
   if (auto* join = std::get_if<join_request>(&message)) return on_join(*join);
   if (auto* answer = std::get_if<not_a_member>(&message)) {
@@ -70,7 +72,8 @@ void cluster_actor::on_message(cluster_protocol& message) {
     std::erase(subscribers_, u->subscriber);
     return;
   }
-  if (std::holds_alternative<get_state>(message)) reply(state_);
+  if (std::holds_alternative<get_state>(message)) return reply(state_);
+  if (std::holds_alternative<get_fence>(message)) reply(current_fence());
 }
 
 // -- joining -------------------------------------------------------------------------------
@@ -139,7 +142,12 @@ void cluster_actor::on_join(const join_request& request) {
     std::vector<member_key> earlier;
     for (const auto& [other, info] : state_.members)
       if (other.first == key.first) earlier.push_back(other);
-    for (const auto& other : earlier) state_.remove(other);
+    for (const auto& other : earlier) {
+      const member_info info = state_.members.at(other);
+      if (info.status == member_status::up || info.status == member_status::down)
+        watch_fence(other, info.up_number);
+      state_.remove(other);
+    }
     state_.members[key] = member_info{member_status::joining, 0};
     sync_detectors();
     publish();
@@ -182,9 +190,17 @@ void cluster_actor::on_gossip(const gossip& message) {
   seen.clear();
   for (const auto& [key, info] : message.state.members)
     if (info.status == member_status::up) seen.insert(key);
+  confirm_fences(sender, message.state);
   membership_state merged = merge(state_, message.state);
   if (merged == state_) return;
+  // Members that were up or down here and are removed by the merge: nothing they ran may
+  // start elsewhere before they are certified fenced.
+  for (const auto& [key, info] : state_.members)
+    if ((info.status == member_status::up || info.status == member_status::down) &&
+        !merged.members.contains(key))
+      watch_fence(key, info.up_number);
   state_ = std::move(merged);
+  watch_downed_members();
   auto me = state_.members.find(self_);
   if (me == state_.members.end() || me->second.status == member_status::down) {
     down_self("downed by the cluster");
@@ -197,12 +213,29 @@ void cluster_actor::on_gossip(const gossip& message) {
 void cluster_actor::on_heartbeat(const heartbeat& message) {
   if (!member_) return;
   const member_key key(message.node, message.uid);
-  if (state_.is_tombstoned(key)) {
+  auto member = state_.members.find(key);
+  if (state_.is_tombstoned(key) ||
+      (member != state_.members.end() && member->second.status >= member_status::down)) {
+    // Never an ack again (its certificate counts on that); the gossip tells it that it is
+    // down, so that it downs itself at once if it can hear this node.
     send_gossip(message.node);
     return;
   }
+  if (member == state_.members.end()) return;
   auto detector = detectors_.find(key);
   if (detector != detectors_.end()) detector->second.heartbeat(now_ns());
+  system()
+      .remote_ref<cluster_protocol>(message.node, cluster_actor_path)
+      .tell(heartbeat_ack{self_.first, self_.second, message.uid, message.sent_ns});
+}
+
+void cluster_actor::on_heartbeat_ack(const heartbeat_ack& message) {
+  // Only acks of this incarnation's own heartbeats, from members it knows, count.
+  if (!member_ || message.to_uid != self_.second || message.sent_ns > now_ns()) return;
+  const member_key key(message.node, message.uid);
+  if (!state_.members.contains(key)) return;
+  auto& expiry = ack_expiry_ns_[key];
+  expiry = std::max(expiry, message.sent_ns + settings_.fence.lease_ns);
 }
 
 void cluster_actor::send_heartbeats() {
@@ -210,7 +243,7 @@ void cluster_actor::send_heartbeats() {
   for (const auto& node : peer_nodes())
     system()
         .remote_ref<cluster_protocol>(node, cluster_actor_path)
-        .tell(heartbeat{self_.first, self_.second});
+        .tell(heartbeat{self_.first, self_.second, now_ns()});
 }
 
 void cluster_actor::send_gossip(const std::string& node) {
@@ -249,6 +282,7 @@ void cluster_actor::sync_detectors() {
   for (const auto& [key, info] : state_.members)
     if (key != self_ && info.status < member_status::down && !detectors_.contains(key))
       detectors_.emplace(key, phi_detector(settings_.failure_detector, now_ns()));
+  std::erase_if(ack_expiry_ns_, [&](const auto& ack) { return !state_.members.contains(ack.first); });
 }
 
 void cluster_actor::update_reachability() {
@@ -354,6 +388,7 @@ void cluster_actor::resolve_split_brain() {
     if (at != state_.members.end() && at->second.status < member_status::down)
       at->second.status = member_status::down;
   }
+  watch_downed_members();
   sync_detectors();
 }
 
@@ -399,6 +434,7 @@ void cluster_actor::down_self(std::string_view reason) {
   member_ = false;
   state_ = membership_state{};
   detectors_.clear();
+  ack_expiry_ns_.clear();  // the next incarnation's lease starts from nothing
   locally_unreachable_.clear();
   last_unreachable_.clear();
   last_up_.clear();
@@ -413,16 +449,99 @@ void cluster_actor::down_self(std::string_view reason) {
 // -- the tick ------------------------------------------------------------------------------
 
 void cluster_actor::on_tick() {
+  certify_fences();
   if (!member_) {
+    record_lease();
     try_to_join();
     return;
   }
   update_reachability();
   leader_actions();
   resolve_split_brain();
+  record_lease();
   if (!member_) return;  // downed itself
   gossip_to_peers();
   publish();
+}
+
+// -- fencing (docs/cluster.md, "Fencing") ----------------------------------------------------
+
+member_universe cluster_actor::counted_universe() const {
+  member_universe counted = universe_;
+  for (const auto& [key, info] : state_.members)
+    if (info.status == member_status::up) counted.emplace(key, info.up_number);
+  return counted;
+}
+
+fence_state cluster_actor::current_fence() const {
+  fence_state out;
+  auto me = state_.members.find(self_);
+  const bool serving = member_ && me != state_.members.end() &&
+                       me->second.status >= member_status::up &&
+                       me->second.status <= member_status::exiting;
+  if (serving)
+    out.lease_until_ns = lease_until(settings_.downing, counted_universe(), self_, ack_expiry_ns_);
+  if (fence_overflow_) out.uncertain.emplace_back("*", 0);
+  for (const auto& [key, watch] : fence_watches_) out.uncertain.push_back(key);
+  std::sort(out.uncertain.begin(), out.uncertain.end());
+  return out;
+}
+
+// Starts watching a member that was up and is now down or removed (not after a graceful
+// leave: it stopped serving before it left). This node has it down from now on and never
+// acks it again, which is its own confirmation.
+void cluster_actor::watch_fence(const member_key& member, std::uint64_t up_number) {
+  if (member == self_ || up_number == 0) return;  // a member never up never served
+  if (fence_certified_.contains(member) || fence_watches_.contains(member)) return;
+  if (fence_watches_.size() >= 2 * settings_.members_max) {
+    fence_overflow_ = true;
+    return;
+  }
+  fence_watch watch;
+  watch.universe = counted_universe();
+  watch.universe.emplace(member, up_number);
+  watch.confirmed[self_] = now_ns();
+  fence_watches_.emplace(member, std::move(watch));
+}
+
+void cluster_actor::watch_downed_members() {
+  for (const auto& [key, info] : state_.members)
+    if (info.status == member_status::down) watch_fence(key, info.up_number);
+}
+
+// Gossip from `from` confirms every watched member that it has down or removed: `from` never
+// acks it again.
+void cluster_actor::confirm_fences(const member_key& from, const membership_state& state) {
+  for (auto& [member, watch] : fence_watches_) {
+    auto info = state.members.find(member);
+    const bool has_it_down = state.is_tombstoned(member) ||
+                             (info != state.members.end() && info->second.status >= member_status::down);
+    if (has_it_down) watch.confirmed.try_emplace(from, now_ns());
+  }
+}
+
+void cluster_actor::certify_fences() {
+  for (auto it = fence_watches_.begin(); it != fence_watches_.end();) {
+    if (!certified(settings_.downing, settings_.fence, it->second, it->first, now_ns())) {
+      ++it;
+      continue;
+    }
+    record("fence", "\"member\":" + json_string(it->first.first) + ",\"member_id\":" +
+                        json_string(it->first.first + "#" + std::to_string(it->first.second)) +
+                        ",\"state\":\"certified\"");
+    fence_certified_.insert(it->first);
+    if (fence_certified_.size() > tombstones_max) fence_certified_.erase(fence_certified_.begin());
+    it = fence_watches_.erase(it);
+  }
+  // Conservative: a member whose watch was refused counts as uncertain until the table empties.
+  if (fence_watches_.empty()) fence_overflow_ = false;
+}
+
+void cluster_actor::record_lease() {
+  const bool held = current_fence().lease_until_ns > now_ns();
+  if (held == lease_recorded_) return;
+  lease_recorded_ = held;
+  record("lease", std::string("\"state\":") + (held ? "\"held\"" : "\"lost\""));
 }
 
 // -- what the trace and subscribers see ----------------------------------------------------

@@ -81,6 +81,9 @@ void region_core::stop() {
 
 void region_core::route(pending message) {
   const shard_id shard = shard_of(message.entity, settings_.shard_count);
+  // Checked before every delivery, so that a node resuming from a pause delivers nothing on a
+  // lease that expired while it was paused.
+  if (!hosted_.empty() && !leased()) fence();
   if (auto hosted = hosted_.find(shard); hosted != hosted_.end()) {
     if (hosted->second.stopping) return buffer(shard, std::move(message));
     return deliver(shard, std::move(message));
@@ -89,6 +92,7 @@ void region_core::route(pending message) {
   if (!serving_ || table_coordinator_ == 0 || home.empty())
     return buffer(shard, std::move(message));
   if (home == node_) {
+    if (!leased()) return buffer(shard, std::move(message));
     start_shard(shard);
     return deliver(shard, std::move(message));
   }
@@ -148,10 +152,40 @@ void region_core::flush() {
 
 void region_core::on_tick() {
   if (!serving_) return;
+  if (!leased()) fence();
+  const std::int64_t asked = self_.now_ns();
+  self_.ask<fence_state>(cluster_, get_fence{}, std::chrono::seconds(1),
+                         [this, asked](result<fence_state> answer) {
+                           if (answer.ok()) on_fence(answer.value(), asked);
+                         });
   self_.ask<membership_state>(cluster_, get_state{}, std::chrono::seconds(1),
                               [this](result<membership_state> answer) {
                                 if (answer.ok()) on_membership(answer.value());
                               });
+}
+
+void region_core::on_fence(const fence_state& fence, std::int64_t asked_ns) {
+  lease_until_ns_ = fence.lease_until_ns;
+  if (fence.uncertain.empty())
+    certain_since_ask_ns_ = asked_ns;
+  else
+    certain_since_ask_ns_.reset();
+  if (!leased()) return this->fence();
+  flush();  // messages held while the lease was lost
+}
+
+bool region_core::leased() const { return serving_ && self_.now_ns() < lease_until_ns_; }
+
+// Every entity stops (the shards are not handed off: this node keeps them in the table, and
+// starts them again on the next message once it holds the lease); so does the coordinator.
+void region_core::fence() {
+  if (coordinator_) self_.stop(coordinator_);
+  coordinator_ = {};
+  holder_since_ns_.reset();
+  std::vector<shard_id> shards;
+  for (const auto& [shard, hosted] : hosted_)
+    if (!hosted.stopping) shards.push_back(shard);
+  for (shard_id shard : shards) stop_shard(shard, false);
 }
 
 void region_core::on_membership(const membership_state& state) {
@@ -172,8 +206,12 @@ void region_core::manage_coordinator(const membership_state& state) {
     coordinator_ = {};
     return;
   }
+  if (!leased()) return;  // fence() has stopped the coordinator
   if (!holder_since_ns_) holder_since_ns_ = self_.now_ns();
   if (coordinator_ || self_.now_ns() - *holder_since_ns_ < settings_.handover_margin_ns) return;
+  // A new coordinator gives every unreported shard a home: only once every downed member,
+  // the previous holder among them, is certified fenced (asked after this node became holder).
+  if (!certain_since_ask_ns_ || *certain_since_ask_ns_ < *holder_since_ns_) return;
   auto spawned = self_.spawn_with<shard_coordinator>(
       {region_name(settings_.type_name) + "-coordinator", {}}, settings_);
   if (spawned.ok()) coordinator_ = spawned.value();  // else the old one is still stopping
@@ -206,6 +244,7 @@ void region_core::on_member(const member_event& event) {
 // node has rejoined and learnt the new coordinator's table.
 void region_core::down_self() {
   serving_ = false;
+  lease_until_ns_ = 0;
   uid_ = 0;
   table_coordinator_ = 0;
   table_version_ = 0;
@@ -229,7 +268,7 @@ void region_core::on_table(const shard_table& table) {
   homes_ = table.homes;
   for (shard_id shard = 0; shard < settings_.shard_count; ++shard) {
     auto hosted = hosted_.find(shard);
-    if (homes_[shard] == node_ && hosted == hosted_.end()) start_shard(shard);
+    if (homes_[shard] == node_ && hosted == hosted_.end() && leased()) start_shard(shard);
     // The coordinator gave the shard to another region: ours must not run alongside.
     if (hosted != hosted_.end() && !homes_[shard].empty() && homes_[shard] != node_)
       stop_shard(shard, false);

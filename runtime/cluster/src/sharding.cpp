@@ -45,7 +45,8 @@ void shard_coordinator::pre_start() {
   id_ = random_u64() | 1;  // never 0: regions hold 0 before their first table
   auto cluster = system().lookup<cluster_protocol>(cluster_actor_name);
   TROUPE_ASSERT(cluster.has_value());
-  cluster->tell(subscribe{self_any()});
+  cluster_ = *cluster;
+  cluster_.tell(subscribe{self_any()});
   start_periodic_timer("tick", sharding_tick{}, std::chrono::nanoseconds(settings_.tick_ns));
   record("coordinator", "\"type\":" + json_string(settings_.type_name) + ",\"state\":\"started\"");
 }
@@ -140,8 +141,19 @@ void shard_coordinator::set_home(shard_id shard, const std::string& node, std::u
   changed_ = true;
 }
 
+void shard_coordinator::ask_fence() {
+  const std::int64_t asked = now_ns();
+  ask<fence_state>(cluster_, get_fence{}, std::chrono::seconds(1),
+                   [this, asked](result<fence_state> answer) {
+                     if (!answer.ok() || asked < fence_asked_ns_) return;
+                     uncertain_ = std::move(answer.value().uncertain);
+                     fence_asked_ns_ = asked;
+                   });
+}
+
 void shard_coordinator::on_tick() {
   ++ticks_;
+  ask_fence();
   if (!ready_ && !became_ready()) return;
   free_dead_homes();
   for (auto& [shard, moving] : moves_)
@@ -184,7 +196,12 @@ void shard_coordinator::free_dead_homes() {
     if (alive(node, uid)) return false;
     if (stopped_regions_.contains({node, uid})) return true;  // it stopped its entities
     auto [at, fresh] = dead_since_.try_emplace({node, uid}, now);
-    return now - at->second >= settings_.handover_margin_ns;
+    if (now - at->second < settings_.handover_margin_ns) return false;
+    // Certified fenced: a fence answer asked after this coordinator saw it dead no longer
+    // lists it (the cluster actor watches a member before it reports it down or removed).
+    return fence_asked_ns_ >= at->second && !std::binary_search(uncertain_.begin(), uncertain_.end(),
+                                                                member_key(node, uid)) &&
+           !(!uncertain_.empty() && uncertain_.front().first == "*");
   };
   for (shard_id shard = 0; shard < settings_.shard_count; ++shard) {
     if (homes_[shard].empty()) continue;
@@ -229,6 +246,9 @@ std::vector<std::pair<std::size_t, std::string>> shard_coordinator::loads() cons
 }
 
 void shard_coordinator::allocate_free_shards() {
+  // A free shard may still run on a downed member this coordinator never heard of (a new
+  // coordinator knows only what regions report): nothing is allocated while one is uncertain.
+  if (fence_asked_ns_ < 0 || !uncertain_.empty()) return;
   auto load = loads();
   if (load.empty()) return;
   for (shard_id shard = 0; shard < settings_.shard_count; ++shard) {

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "troupe/cluster/fence.hpp"
 #include "troupe/cluster/membership.hpp"
 #include "troupe/cluster/phi_detector.hpp"
 #include "troupe/cluster/split_brain_resolver.hpp"
@@ -26,6 +27,7 @@ struct cluster_settings {
   std::vector<std::string> seed_nodes;  ///< node names; the first may form a new cluster
   phi_settings failure_detector;        ///< heartbeats go out every heartbeat_interval_ns
   downing_settings downing;
+  fence_settings fence;  ///< leases and take-over (docs/cluster.md, "Fencing")
   std::int64_t gossip_interval_ns = 200'000'000;  ///< the tick: gossip, leader, resolver
   std::size_t gossip_fanout = 3;                  ///< peers gossiped to per tick
   /// The first seed forms a new cluster when, for this long, no seed welcomed it and a
@@ -68,13 +70,28 @@ struct gossip {
     a(from_node, from_uid, state);
   }
 };
-/// "I am alive", sent to every member each heartbeat interval.
+/// "I am alive", sent to every member each heartbeat interval. `sent_ns` is the sender's
+/// clock at sending; the receiver echoes it in its `heartbeat_ack`.
 struct heartbeat {
   std::string node;
   std::uint64_t uid = 0;
+  std::int64_t sent_ns = 0;
   template <class A>
   void fields(A& a) {
-    a(node, uid);
+    a(node, uid, sent_ns);
+  }
+};
+/// The answer to a heartbeat from member (to_node, to_uid), by a member that has it joining,
+/// up, leaving or exiting: evidence for the sender's lease. A member that has the sender down
+/// or removed never sends it (docs/cluster.md, "Fencing").
+struct heartbeat_ack {
+  std::string node;  ///< the answering member
+  std::uint64_t uid = 0;
+  std::uint64_t to_uid = 0;  ///< the heartbeat's sender
+  std::int64_t sent_ns = 0;  ///< the heartbeat's sent_ns
+  template <class A>
+  void fields(A& a) {
+    a(node, uid, to_uid, sent_ns);
   }
 };
 /// Sent by a node that stops gracefully: the member leaves.
@@ -113,8 +130,8 @@ struct heartbeat_tick {};
 struct get_state {};
 
 using cluster_protocol =
-    std::variant<join_request, not_a_member, gossip, heartbeat, leave_notice, subscribe,
-                 unsubscribe, cluster_tick, heartbeat_tick, get_state>;
+    std::variant<join_request, not_a_member, gossip, heartbeat, heartbeat_ack, leave_notice,
+                 subscribe, unsubscribe, cluster_tick, heartbeat_tick, get_state, get_fence>;
 
 /// The registered name and path of the cluster actor on every node.
 inline constexpr const char* cluster_actor_name = "cluster";
@@ -133,6 +150,7 @@ class cluster_actor final : public actor<cluster_protocol> {
   void on_join(const join_request& request);
   void on_gossip(const gossip& message);
   void on_heartbeat(const heartbeat& message);
+  void on_heartbeat_ack(const heartbeat_ack& message);
   void on_leave(const leave_notice& message);
   void on_subscribe(const subscribe& message);
 
@@ -144,6 +162,13 @@ class cluster_actor final : public actor<cluster_protocol> {
   void resolve_split_brain();
   void down_self(std::string_view reason);
   void update_universe();
+  member_universe counted_universe() const;
+  fence_state current_fence() const;
+  void watch_fence(const member_key& member, std::uint64_t up_number);
+  void watch_downed_members();
+  void confirm_fences(const member_key& from, const membership_state& state);
+  void certify_fences();
+  void record_lease();
   void gossip_to_peers();
   void send_gossip(const std::string& node);
   void sync_detectors();
@@ -175,6 +200,15 @@ class cluster_actor final : public actor<cluster_protocol> {
   member_universe universe_;  ///< up members when all were last reachable (see decide)
   /// node -> the up members of the latest gossip from it (bounded by members_max each).
   std::map<std::string, std::set<member_key>> peer_up_;
+  /// peer -> when its latest ack of this incarnation's heartbeats stops counting (sent_ns +
+  /// lease_ns); only members of the state, so bounded by members_max.
+  std::map<member_key, std::int64_t> ack_expiry_ns_;
+  /// Members down or removed, not yet certified fenced; kept across this node's own downing
+  /// (confirmations stay true). At most 2 * members_max; beyond, `fence_overflow_`.
+  std::map<member_key, fence_watch> fence_watches_;
+  std::set<member_key> fence_certified_;  ///< bounded by tombstones_max, smallest forgotten
+  bool fence_overflow_ = false;
+  bool lease_recorded_ = false;  ///< the lease state last written to the trace
 };
 
 /// Spawns the cluster actor of `system` under the name "cluster".
@@ -187,6 +221,7 @@ TROUPE_MESSAGE(troupe::cluster::join_request, "cluster.join");
 TROUPE_MESSAGE(troupe::cluster::not_a_member, "cluster.not_a_member");
 TROUPE_MESSAGE(troupe::cluster::gossip, "cluster.gossip");
 TROUPE_MESSAGE(troupe::cluster::heartbeat, "cluster.heartbeat");
+TROUPE_MESSAGE(troupe::cluster::heartbeat_ack, "cluster.heartbeat_ack");
 TROUPE_MESSAGE(troupe::cluster::leave_notice, "cluster.leave");
 TROUPE_MESSAGE(troupe::cluster::member_event, "cluster.member_event");
 TROUPE_MESSAGE(troupe::cluster::cluster_tick, "cluster.tick");

@@ -11,7 +11,9 @@
 /// margin. A shard moves only stop-before-start: its old region stops every entity of the
 /// shard and confirms, or the old region's member is down or removed and the margin has
 /// passed (a downed node stops its entities itself), before the coordinator gives the shard
-/// a new home. Every entity start and stop is a trace event (`entity_start`,
+/// a new home. A region runs entities only while its node holds the lease, and a shard of a
+/// downed member gets a new home only once that member is certified fenced (docs/cluster.md,
+/// "Fencing"). Every entity start and stop is a trace event (`entity_start`,
 /// `entity_stop`), and so is every shard a region starts or stops hosting (`shard_start`,
 /// `shard_stop`), so that the `entity_unique` checker can verify "at most one instance".
 
@@ -170,6 +172,7 @@ class shard_coordinator final : public actor<coordinator_protocol> {
   void rebalance();
   bool eligible(const std::string& node) const;
   bool alive(const std::string& node, std::uint64_t uid) const;
+  void ask_fence();
   std::vector<std::pair<std::size_t, std::string>> loads() const;
   void set_home(shard_id shard, const std::string& node, std::uint64_t uid);
   void send_table(const std::string& node);
@@ -188,6 +191,11 @@ class shard_coordinator final : public actor<coordinator_protocol> {
   std::vector<std::uint64_t> home_uids_;
   std::map<shard_id, move> moves_;
   std::map<member_key, std::int64_t> dead_since_;  ///< when this coordinator saw it dead
+  actor_ref<cluster_protocol> cluster_;
+  /// The latest fence answer: the members not yet certified fenced, and when it was asked
+  /// for (an answer asked before a member was seen dead says nothing about it).
+  std::vector<member_key> uncertain_ = {member_key("*", 0)};
+  std::int64_t fence_asked_ns_ = -1;
 };
 
 // -- the region ------------------------------------------------------------------------------
@@ -212,6 +220,7 @@ class region_core {
   void route(pending message);
   void on_tick();
   void on_membership(const membership_state& state);
+  void on_fence(const fence_state& fence, std::int64_t asked_ns);
   void on_member(const member_event& event);
   void on_table(const shard_table& table);
   void on_hand_off(const shard_hand_off& request);
@@ -238,6 +247,10 @@ class region_core {
   void stop_shard(shard_id shard, bool confirm);
   void finish_stop(shard_id shard);
   void down_self();
+  /// True while this node may run entities: serving, and its lease has not expired.
+  bool leased() const;
+  /// The lease has expired: stop every entity and the coordinator, buffer messages.
+  void fence();
   void manage_coordinator(const membership_state& state);
   void send_register();
   void record_entity(std::string_view event, shard_id shard, const std::string& id,
@@ -253,6 +266,9 @@ class region_core {
   actor_ref<cluster_protocol> cluster_;
   std::optional<member_key> holder_;
   std::optional<std::int64_t> holder_since_ns_;
+  std::int64_t lease_until_ns_ = 0;  ///< this node's lease, from the cluster actor (its clock)
+  /// When the latest answer without an uncertain member was asked for (none: uncertain).
+  std::optional<std::int64_t> certain_since_ask_ns_;
   any_ref coordinator_;  ///< the child coordinator while this node holds the role
   std::uint64_t table_coordinator_ = 0;
   std::uint64_t table_version_ = 0;

@@ -5,8 +5,10 @@
 /// child. The oldest is the member with the smallest up_number among those up, leaving,
 /// exiting or down: a downed holder keeps the role until it is removed, so that its
 /// successor starts only after the holder's own node has stopped it (the holder's node downs
-/// itself at about the same time, or learns it was downed). Each start and stop is a
-/// `singleton` trace event: {"name":"counter","state":"started"}. docs/cluster.md.
+/// itself at about the same time, or learns it was downed). The instance runs only while this
+/// node holds its lease, and starts only once every member that was downed or removed is
+/// certified fenced (docs/cluster.md, "Fencing"). Each start and stop is a `singleton` trace
+/// event: {"name":"counter","state":"started"}. docs/cluster.md.
 
 #include <optional>
 #include <string>
@@ -25,8 +27,14 @@ struct singleton_tick {};
 struct singleton_state {
   membership_state state;
 };
+/// The cluster's answer to get_fence, with the time the manager asked for it.
+struct singleton_fence {
+  fence_state fence;
+  std::int64_t asked_ns = 0;
+};
 
-using singleton_protocol = std::variant<member_event, singleton_tick, singleton_state>;
+using singleton_protocol =
+    std::variant<member_event, singleton_tick, singleton_state, singleton_fence>;
 
 /// Runs the singleton of type A (constructed from `args`) while this node is the oldest.
 template <class A, class... Args>
@@ -56,7 +64,19 @@ class singleton_manager final : public actor<singleton_protocol> {
       }
       return ask_state();
     }
-    if (std::holds_alternative<singleton_tick>(message)) return ask_state();
+    if (std::holds_alternative<singleton_tick>(message)) {
+      // First, before anything else after a pause: no lease, no instance.
+      if (now_ns() >= lease_until_ns_) set_running(false);
+      ask_fence();
+      return ask_state();
+    }
+    if (auto* fence = std::get_if<singleton_fence>(&message)) {
+      lease_until_ns_ = fence->fence.lease_until_ns;
+      if (fence->fence.uncertain.empty()) certain_since_ask_ns_ = fence->asked_ns;
+      else certain_since_ask_ns_.reset();
+      if (now_ns() >= lease_until_ns_) set_running(false);
+      return;
+    }
     const auto& state = std::get<singleton_state>(message).state;
     const auto holder = singleton_holder(state);
     const bool mine = holder && holder->first == system().node_name() &&
@@ -66,7 +86,11 @@ class singleton_manager final : public actor<singleton_protocol> {
       return set_running(false);
     }
     if (!holder_since_ns_) holder_since_ns_ = now_ns();
-    if (now_ns() - *holder_since_ns_ >= margin_ns_) set_running(true);
+    // Start only with the lease, and once an answer asked after this node became the holder
+    // says that every downed member is certified fenced (the previous holder among them).
+    const bool certain = certain_since_ask_ns_ && *certain_since_ask_ns_ >= *holder_since_ns_;
+    if (now_ns() - *holder_since_ns_ >= margin_ns_ && now_ns() < lease_until_ns_ && certain)
+      set_running(true);
   }
 
  private:
@@ -77,6 +101,16 @@ class singleton_manager final : public actor<singleton_protocol> {
           singleton_protocol message = singleton_state{std::move(answer.value())};
           on_message(message);
         });
+  }
+  void ask_fence() {
+    const std::int64_t asked = now_ns();
+    this->template ask<fence_state>(cluster_, get_fence{}, std::chrono::seconds(1),
+                                    [this, asked](result<fence_state> answer) {
+                                      if (!answer.ok()) return;
+                                      singleton_protocol message =
+                                          singleton_fence{std::move(answer.value()), asked};
+                                      on_message(message);
+                                    });
   }
   void set_running(bool run) {
     if (run == running_.valid()) return;
@@ -94,6 +128,9 @@ class singleton_manager final : public actor<singleton_protocol> {
   std::string name_;
   std::int64_t margin_ns_;
   std::optional<std::int64_t> holder_since_ns_;  ///< since when this node is the holder
+  std::int64_t lease_until_ns_ = 0;              ///< this node's lease (its clock)
+  /// When the latest answer that had no uncertain member was asked for (none: uncertain).
+  std::optional<std::int64_t> certain_since_ask_ns_;
   std::tuple<Args...> arguments_;
   actor_ref<cluster_protocol> cluster_;
   any_ref running_;
