@@ -277,13 +277,41 @@ detail::cell* actor_system::inbound_sender(std::string_view from_node,
 
 void actor_system::deliver_inbound(std::string_view from_node,
                                    const wire::user_envelope_view& message) {
-  detail::cell_ptr<> target = remoting_->resolve(message.receiver_path);
+  deliver_resolved(remoting_->resolve(message.receiver_path), message,
+                   [&] { return inbound_sender(from_node, message); });
+}
+
+void actor_system::deliver_inbound(std::string_view from_node,
+                                   const wire::user_envelope_view& message, inbound_cache& cache) {
+  // The same lookups as above, skipped while the receiver (and below the sender) is the
+  // last message's and still alive: a resolve would give that same actor.
+  if (!cache.receiver_ || cache.receiver_->expired() ||
+      cache.receiver_path_ != message.receiver_path) {
+    cache.receiver_ = remoting_->resolve(message.receiver_path);
+    cache.receiver_path_.assign(message.receiver_path);
+  }
+  deliver_resolved(cache.receiver_, message, [&]() -> detail::cell* {
+    if (!cache.sender_ || cache.sender_->expired() || cache.sender_path_ != message.sender_path ||
+        cache.sender_node_ != message.sender_node || cache.from_node_ != from_node) {
+      cache.sender_ = detail::cell_ptr<>::adopt(inbound_sender(from_node, message));
+      cache.sender_path_.assign(message.sender_path);
+      cache.sender_node_.assign(message.sender_node);
+      cache.from_node_.assign(from_node);
+    }
+    return detail::cell_ptr<>(cache.sender_).detach();
+  });
+}
+
+template <class SenderFunction>
+void actor_system::deliver_resolved(const detail::cell_ptr<>& target,
+                                    const wire::user_envelope_view& message,
+                                    SenderFunction&& sender) {
   envelope* decoded = target ? target->decode_message(message.type_name, message.payload) : nullptr;
   const bool known_target = static_cast<bool>(target);
   if (decoded == nullptr) decoded = new detail::foreign_envelope(std::string(message.type_name));
   decoded->trace_id = message.message_id;
   decoded->lamport = message.lamport;
-  if (!message.sender_path.empty()) decoded->adopt_sender(inbound_sender(from_node, message));
+  if (!message.sender_path.empty()) decoded->adopt_sender(sender());
   if (!known_target) {
     drop(decoded, message.receiver_path, drop_reason::dead_letter);
   } else if (decoded->payload() == nullptr) {

@@ -153,6 +153,71 @@ TEST(remote, a_forwarded_asker_on_the_answering_node_is_answered_there) {
   EXPECT_EQ(f.b.dead_letters() + f.c.dead_letters(), 0u);
 }
 
+/// A store that stops itself on put{"stop", _}.
+struct stoppable_store final : troupe::actor<store_protocol> {
+  void on_message(store_protocol& m) override {
+    if (auto* p = std::get_if<put>(&m); p != nullptr && p->key == "stop") return stop();
+    if (auto* p = std::get_if<put>(&m)) data[p->key] = p->value;
+    else if (auto* g = std::get_if<get>(&m)) reply(data.count(g->key) ? data[g->key] : -1);
+  }
+  std::map<std::string, int> data;
+};
+
+/// Keeps what kv-0 sends, to be delivered to kv-1 by hand through one inbound_cache.
+struct recording_transport final : troupe::transport {
+  std::vector<std::vector<std::byte>> sent;
+  troupe::send_result send_user(std::string_view, troupe::wire::user_envelope&& m) override {
+    sent.push_back(troupe::wire::encode_envelope(m));
+    return troupe::send_result::queued;
+  }
+  troupe::send_result send_system(std::string_view, troupe::wire::system_envelope&&) override {
+    return troupe::send_result::queued;
+  }
+};
+
+// A connection delivers its stream through one inbound_cache: the cache must not change
+// where messages go when the remembered receiver stops and another actor takes its name,
+// nor whom answers go to when the sender changes.
+TEST(remote, a_stream_delivered_through_one_cache_follows_a_restarted_receiver_and_each_sender) {
+  fixture f;
+  recording_transport to_kv1;
+  f.a.attach_transport(to_kv1);  // kv-0's sends are recorded; kv-1's answers still reach kv-0
+  troupe::inbound_cache cache;
+  auto deliver_recorded = [&] {
+    for (const auto& bytes : to_kv1.sent) {
+      troupe::wire::user_envelope_view view;
+      ASSERT_EQ(troupe::wire::decode_envelope(bytes, view), troupe::wire::envelope_error::none);
+      f.b.deliver_inbound("kv-0", view, cache);
+    }
+    to_kv1.sent.clear();
+    f.settle();
+  };
+  ASSERT_TRUE(f.b.spawn_with<stoppable_store>({"store", {}}).ok());
+  auto remote = f.a.remote_ref<store_protocol>("kv-1", "/user/store");
+  remote.tell(put{"k", 1});
+  auto first = f.a.ask<int>(remote, get{"k"}, 5s);
+  auto second = f.a.ask<int>(remote, get{"k"}, 5s);  // another asker: the answer is its own
+  f.settle();
+  deliver_recorded();
+  auto first_answer = first.try_get();
+  auto second_answer = second.try_get();
+  ASSERT_TRUE(first_answer && first_answer->ok() && second_answer && second_answer->ok());
+  EXPECT_EQ(first_answer->value(), 1);
+  EXPECT_EQ(second_answer->value(), 1);
+
+  remote.tell(put{"stop", 0});
+  f.settle();
+  deliver_recorded();  // the remembered store has stopped
+  ASSERT_TRUE(f.b.spawn_with<stoppable_store>({"store", {}}).ok());
+  auto third = f.a.ask<int>(remote, get{"k"}, 5s);
+  f.settle();
+  deliver_recorded();
+  auto third_answer = third.try_get();
+  ASSERT_TRUE(third_answer && third_answer->ok()) << "delivered to the stopped store";
+  EXPECT_EQ(third_answer->value(), -1);
+  EXPECT_EQ(f.b.dead_letters(), 0u);
+}
+
 TEST(remote, ref_to_own_node_is_the_local_actor) {
   fixture f;
   auto local = f.a.spawn_with<store>({"store", {}}).value();

@@ -143,7 +143,8 @@ TEST(bad_input, a_4_gib_length_prefix_is_refused_from_the_header) {
   cluster c;
   raw_peer huge(c.b.transport->local_port());
   std::vector<std::byte> header;
-  wire::append_raw_frame_header(header, wire::protocol_version,
+  // Handshake frames carry header version 1 whatever the protocol version (wire protocol 2).
+  wire::append_raw_frame_header(header, wire::handshake_frame_version,
                                 static_cast<std::uint16_t>(wire::frame_type::hello), 0,
                                 0xFFFF'FFFFu);
   huge.send(header);

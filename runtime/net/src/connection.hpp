@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "frame_reader.hpp"
 #include "troupe/net/address.hpp"
+#include "troupe/runtime/remote.hpp"
 #include "troupe/wire/frame.hpp"
 #include "troupe/wire/handshake.hpp"
 
@@ -50,6 +52,10 @@ struct connection {
   std::optional<std::string> close_after_direct_write;  // the reason to log then
 
   // Established phase.
+  std::optional<frame_reader> reader;  // from authentication on: frames cut in place
+  // The receiver and sender of the last user message delivered from this connection; holds
+  // references to cells of the system: cleared when the connection closes and at stop.
+  inbound_cache inbound;
   std::string peer_name;
   std::uint64_t peer_incarnation = 0;
   std::shared_ptr<peer> owner;

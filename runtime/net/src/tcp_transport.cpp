@@ -121,7 +121,7 @@ class tcp_transport::impl {
 
   // -- established connections ----------------------------------------------------------------
   void read_established(const connection_ptr& c);
-  void on_frame(const connection_ptr& c, wire::frame& frame);
+  void on_frame(const connection_ptr& c, const detail::frame_view& frame);
   void flush(const peer_ptr& p);
   void on_written(const connection_ptr& c, const asio::error_code& error);
   void close(const connection_ptr& c, const std::string& reason);
@@ -257,7 +257,10 @@ void tcp_transport::impl::join_io_thread() {
     p->active.reset();
     p->current.reset();
   }
-  for (auto& [id, c] : connections_) c->owner.reset();
+  for (auto& [id, c] : connections_) {
+    c->owner.reset();
+    c->inbound.clear();  // the system may be destroyed after stop: drop its cells now
+  }
 }
 
 void tcp_transport::impl::begin_stop() {
@@ -657,8 +660,11 @@ void tcp_transport::impl::on_authenticated(const connection_ptr& c) {
   }
   c->state = connection_state::established;
   c->handshake.reset();
-  c->decoder.set_max_frame_bytes(config_.max_frame_bytes);
-  c->read_buffer.resize(read_chunk_bytes);
+  // From here on frames are cut in place from the bytes read, under the full frame bound;
+  // the handshake's exact reads left no byte of them behind in the handshake decoder.
+  c->reader.emplace(read_chunk_bytes,
+                    wire::frame_decoder_options{.max_frame_bytes = config_.max_frame_bytes});
+  std::vector<std::byte>().swap(c->read_buffer);
   c->last_receive_ns = c->last_send_ns = steady_now_ns();
   connections_authenticated_.fetch_add(1, std::memory_order_relaxed);
   log_connection(*c, std::string("authenticated (") + (c->outgoing ? "dialled" : "accepted") + ")");
@@ -694,8 +700,9 @@ void tcp_transport::impl::activate(const connection_ptr& c) {
 // -- established connections (I/O thread) ------------------------------------------------------------
 
 void tcp_transport::impl::read_established(const connection_ptr& c) {
+  const std::span<std::byte> space = c->reader->space();
   c->socket.async_read_some(
-      asio::buffer(c->read_buffer), [this, c](const asio::error_code& error, std::size_t n) {
+      asio::buffer(space.data(), space.size()), [this, c](const asio::error_code& error, std::size_t n) {
         if (c->state != connection_state::established) return;
         if (error == asio::error::eof) {
           return close(c, c->goodbye_received ? "closed after goodbye" : "connection closed by the peer");
@@ -703,27 +710,31 @@ void tcp_transport::impl::read_established(const connection_ptr& c) {
         if (error) return close(c, "read failed: " + error.message());
         c->last_receive_ns = steady_now_ns();
         if (!c->confirmed) activate(c);  // the client's first frame: it kept this connection
-        c->frames.clear();
-        const auto status = c->decoder.feed(std::span(c->read_buffer.data(), n), c->frames);
-        for (auto& frame : c->frames) {
+        c->reader->commit(n);
+        detail::frame_view frame;
+        for (;;) {
+          const auto status = c->reader->next(frame);
+          if (status == detail::frame_reader::status::need_more) break;
+          if (status == detail::frame_reader::status::error)
+            return close(c, "bad frame: " + std::string(wire::to_string(c->reader->error())));
           on_frame(c, frame);
           if (c->state != connection_state::established) return;
         }
-        if (status != wire::frame_error::none)
-          return close(c, "bad frame: " + std::string(wire::to_string(status)));
         read_established(c);
       });
 }
 
-void tcp_transport::impl::on_frame(const connection_ptr& c, wire::frame& frame) {
+void tcp_transport::impl::on_frame(const connection_ptr& c, const detail::frame_view& frame) {
   switch (frame.type) {
     case wire::frame_type::user_message: {
-      wire::user_envelope envelope;
+      // Decoded in place: the runtime copies only what it keeps (the payload into the
+      // message), so no strings or payload vector are allocated per message here.
+      wire::user_envelope_view envelope;
       const auto error = wire::decode_envelope(frame.payload, envelope);
       if (error != wire::envelope_error::none)
         return log_connection(*c, "dropped a user message: " + std::string(wire::to_string(error)));
       messages_received_.fetch_add(1, std::memory_order_relaxed);
-      system_->deliver_inbound(c->peer_name, std::move(envelope));
+      system_->deliver_inbound(c->peer_name, envelope, c->inbound);
       return;
     }
     case wire::frame_type::system_message: {
@@ -790,6 +801,7 @@ void tcp_transport::impl::close(const connection_ptr& c, const std::string& reas
   // A seed that stays away would log every redial: log the first failure and every tenth.
   const bool quiet = c->slot && !was_established && slots_[*c->slot].failures % 10 != 0;
   c->state = connection_state::closed;
+  c->inbound.clear();
   if (!quiet) log_connection(*c, "closed: " + reason);
   asio::error_code ignored;
   c->socket.shutdown(asio::socket_base::shutdown_both, ignored);

@@ -117,35 +117,15 @@ std::size_t frame_decoder::take_header(std::span<const std::byte> chunk) {
 }
 
 // Checks the complete header in header_ and, if valid, prepares current_ for its payload.
-// The order of the checks decides which error a garbage stream reports: magic first, so that
-// a stream that is not ours at all says so.
 frame_error frame_decoder::check_header() {
-  byte_reader reader(header_);
-  std::array<std::byte, 4> magic{};
-  std::uint16_t version = 0;
-  std::uint16_t type_id = 0;
-  std::uint16_t flags = 0;
-  std::uint32_t length = 0;
-  const bool read = reader.get_bytes(magic) && reader.get_u16(version) && reader.get_u16(type_id) &&
-                    reader.get_u16(flags) && reader.get_u32(length);
-  assert(read && reader.remaining() == 0);
-  if (magic != frame_magic) return frame_error::bad_magic;
-  const bool in_range = version >= options_.min_version && version <= options_.max_version;
-  if (!in_range && version != handshake_frame_version) return frame_error::unsupported_version;
-  if (!is_known_frame_type(type_id)) return frame_error::unknown_frame_type;
-  const auto type = static_cast<frame_type>(type_id);
-  // Handshake frames keep version 1 forever, so that peers of any version can refuse each
-  // other with a reject frame both understand; other frames must be in the agreed range.
-  if (is_handshake_frame_type(type) ? version != handshake_frame_version : !in_range) {
-    return frame_error::unsupported_version;
-  }
-  if ((flags & ~known_frame_flags) != 0) return frame_error::unknown_flags;
-  if (length > max_payload_bytes(options_.max_frame_bytes)) return frame_error::frame_too_large;
-  current_.type = type;
-  current_.version = version;
-  current_.flags = flags;
+  frame_header header;
+  const frame_error error = decode_frame_header(header_, options_, header);
+  if (error != frame_error::none) return error;
+  current_.type = header.type;
+  current_.version = header.version;
+  current_.flags = header.flags;
   current_.payload.clear();
-  payload_length_ = length;
+  payload_length_ = header.payload_length;
   return frame_error::none;
 }
 
@@ -188,11 +168,14 @@ frame_error decode_frame_header(std::span<const std::byte> bytes,
   const auto type_id = static_cast<std::uint16_t>(load(6, 2));
   const auto flags = static_cast<std::uint16_t>(load(8, 2));
   const std::uint32_t length = load(10, 4);
-  // The same rules as frame_decoder::check_header (frame.test.cpp compares the two).
+  // The order of the checks decides which error a garbage stream reports: magic first, so
+  // that a stream that is not ours at all says so.
   const bool in_range = version >= options.min_version && version <= options.max_version;
   if (!in_range && version != handshake_frame_version) return frame_error::unsupported_version;
   if (!is_known_frame_type(type_id)) return frame_error::unknown_frame_type;
   const auto type = static_cast<frame_type>(type_id);
+  // Handshake frames keep version 1 forever, so that peers of any version can refuse each
+  // other with a reject frame both understand; other frames must be in the agreed range.
   if (is_handshake_frame_type(type) ? version != handshake_frame_version : !in_range)
     return frame_error::unsupported_version;
   if ((flags & ~known_frame_flags) != 0) return frame_error::unknown_flags;

@@ -37,6 +37,25 @@ class transport {
   virtual send_result send_system(std::string_view node, wire::system_envelope&& message) = 0;
 };
 
+/// What actor_system::deliver_inbound remembers of the last message of one inbound stream
+/// (one connection): its receiver and its sender, so that a stream of messages between the
+/// same two actors skips both lookups (a lock and a path hash each) for every message after
+/// the first. A remembered actor that has terminated is looked up again, so delivery is the
+/// same as without the cache. It holds a reference to both actors until the next message
+/// from another pair, or until clear(). One per stream, used by one thread at a time;
+/// cleared (or destroyed) before its actor system is destroyed.
+class inbound_cache {
+ public:
+  void clear() { *this = inbound_cache(); }
+
+ private:
+  friend class actor_system;
+  std::string receiver_path_;
+  detail::cell_ptr<> receiver_;
+  std::string from_node_, sender_node_, sender_path_;
+  detail::cell_ptr<> sender_;
+};
+
 namespace detail {
 
 /// The local stand-in for an actor on another node: what is sent to it is encoded and

@@ -149,6 +149,11 @@ class actor_system {
   void deliver_inbound(std::string_view from_node, wire::user_envelope&& message);
   /// The same for an envelope decoded in place; its bytes need to live only for the call.
   void deliver_inbound(std::string_view from_node, const wire::user_envelope_view& message);
+  /// The same for one message of a stream (one connection's messages, in order): `cache`
+  /// remembers the receiver and sender of the last one (see inbound_cache). Any thread, one
+  /// at a time per cache.
+  void deliver_inbound(std::string_view from_node, const wire::user_envelope_view& message,
+                       inbound_cache& cache);
   /// Hands a death-watch notice that arrived from `from_node` to the runtime. Any thread.
   void deliver_inbound_system(std::string_view from_node, wire::system_envelope&& message);
   /// `node` left or was declared unreachable: watchers of its actors get `terminated`.
@@ -178,6 +183,11 @@ class actor_system {
   /// The sender of an inbound message (one reference, owned by the caller): on the
   /// envelope's sender_node when it names one (a forwarded message), else on `from_node`.
   detail::cell* inbound_sender(std::string_view from_node, const wire::user_envelope_view& message);
+  /// Decodes `message` for `target` (empty: unknown path) and enqueues or drops it; the
+  /// sender (one reference, or nullptr) comes from `sender()`, called once.
+  template <class SenderFunction>
+  void deliver_resolved(const detail::cell_ptr<>& target, const wire::user_envelope_view& message,
+                        SenderFunction&& sender);
 
   platform& platform_;
   system_config config_;

@@ -124,10 +124,10 @@ struct frame_header {
 };
 
 /// Reads one complete header (the first frame_header_bytes of `bytes`) into `out` and checks
-/// it against `options` with frame_decoder's rules, in its order (magic, version, type,
-/// flags, length). For a reader that keeps whole frames in its own buffer and cuts them in
-/// place, without copying payloads (the TCP transport after its handshake). Precondition:
-/// `bytes.size() >= frame_header_bytes`. Pure; any thread.
+/// it against `options`: magic, version, type, flags, then length, the first failure being
+/// the error. frame_decoder checks its headers with it; a reader that keeps whole frames in
+/// its own buffer cuts them in place with it, without copying payloads (the TCP transport
+/// after its handshake). Precondition: `bytes.size() >= frame_header_bytes`. Pure; any thread.
 [[nodiscard]] frame_error decode_frame_header(std::span<const std::byte> bytes,
                                               const frame_decoder_options& options,
                                               frame_header& out);
