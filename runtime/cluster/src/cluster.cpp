@@ -148,6 +148,7 @@ void cluster_actor::on_join(const join_request& request) {
         watch_fence(other, info.up_number);
       state_.remove(other);
     }
+    confirm_replaced();
     state_.members[key] = member_info{member_status::joining, 0};
     sync_detectors();
     publish();
@@ -201,6 +202,7 @@ void cluster_actor::on_gossip(const gossip& message) {
       watch_fence(key, info.up_number);
   state_ = std::move(merged);
   watch_downed_members();
+  confirm_replaced();
   auto me = state_.members.find(self_);
   if (me == state_.members.end() || me->second.status == member_status::down) {
     down_self("downed by the cluster");
@@ -502,6 +504,21 @@ void cluster_actor::watch_fence(const member_key& member, std::uint64_t up_numbe
   watch.universe.emplace(member, up_number);
   watch.confirmed[self_] = now_ns();
   fence_watches_.emplace(member, std::move(watch));
+  confirm_replaced();
+}
+
+// A member whose node now runs a newer incarnation (a new uid in the state, the old one gone
+// from it) has left its cluster actor for good: it downed itself or died, and never acks
+// again. It confirms every watch from now on.
+void cluster_actor::confirm_replaced() {
+  for (auto& [member, watch] : fence_watches_) {
+    for (const auto& [key, up_number] : watch.universe) {
+      if (key == member || watch.confirmed.contains(key) || state_.members.contains(key)) continue;
+      auto newer = state_.members.lower_bound(member_key(key.first, 0));
+      if (newer != state_.members.end() && newer->first.first == key.first)
+        watch.confirmed.emplace(key, now_ns());
+    }
+  }
 }
 
 void cluster_actor::watch_downed_members() {

@@ -171,7 +171,12 @@ void region_core::on_fence(const fence_state& fence, std::int64_t asked_ns) {
   else
     certain_since_ask_ns_.reset();
   if (!leased()) return this->fence();
-  flush();  // messages held while the lease was lost
+  // Back under the lease: host again the shards the table gives this node (fence() stopped
+  // them), then deliver what waited.
+  if (table_coordinator_ != 0)
+    for (shard_id shard = 0; shard < settings_.shard_count; ++shard)
+      if (homes_[shard] == node_ && !hosted_.contains(shard)) start_shard(shard);
+  flush();
 }
 
 bool region_core::leased() const { return serving_ && self_.now_ns() < lease_until_ns_; }

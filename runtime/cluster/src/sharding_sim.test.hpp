@@ -224,4 +224,69 @@ inline std::int64_t all_shards_served(const sharding_result& r, std::uint32_t sh
   return -1;
 }
 
+/// entity_unique with pauses: a paused pod cannot stop its entities, so an instance on a pod
+/// that is paused when another instance of its entity starts is only *stale*, and allowed if,
+/// after the resume, no probe is answered by it and it stops within `stop_within_ns` (the
+/// region checks its lease before every delivery and fences at its next tick). Everything
+/// else is entity_unique: two instances of an entity on pods that are not paused fail.
+inline troupe::checkers::verdict check_entity_unique_with_pauses(
+    const sharding_result& r, std::int64_t stop_within_ns = 250 * ms) {
+  troupe::checkers::verdict out;
+  out.property = "entity_unique (pauses)";
+  using instance = std::pair<std::string, std::uint64_t>;  // pod, instance
+  std::map<std::string, std::set<instance>> active;        // entity -> instances
+  std::set<std::string> paused;
+  std::map<std::string, std::int64_t> resumed_at;
+  std::map<std::string, std::set<std::pair<std::string, std::uint64_t>>> stale;  // pod -> entity, instance
+  auto fail = [&](const nlohmann::json& e, const std::string& what) {
+    out.ok = false;
+    out.message = what + " at t=" + std::to_string(e["t"].get<std::int64_t>());
+    return out;
+  };
+  auto end_pod = [&](const std::string& pod) {
+    for (auto& [entity, set] : active) std::erase_if(set, [&](auto& one) { return one.first == pod; });
+    stale.erase(pod);
+    paused.erase(pod);
+  };
+  for (const auto& e : r.run.events) {
+    const std::string ev = e["ev"];
+    const std::int64_t t = e["t"];
+    if (ev == "fault") {
+      const std::string kind = e["kind"];
+      if (kind == "kill" || kind == "stop") end_pod(e["pod"]);
+      if (kind == "scale")
+        for (const auto& pod : e["removed"]) end_pod(pod.get<std::string>());
+      if (kind == "pause") paused.insert(e["pod"].get<std::string>());
+      if (kind == "resume") {
+        paused.erase(e["pod"].get<std::string>());
+        resumed_at[e["pod"]] = t;
+      }
+    } else if (ev == "entity_start") {
+      const std::string entity = e["entity"], pod = e["pod"];
+      for (const auto& [other, number] : active[entity]) {
+        if (paused.contains(other))
+          stale[other].insert({entity, number});
+        else
+          return fail(e, "'" + entity + "' started on " + pod + " while " + other + "#" +
+                             std::to_string(number) + " runs");
+      }
+      active[entity].insert({pod, e["instance"].get<std::uint64_t>()});
+    } else if (ev == "entity_stop") {
+      const std::string entity = e["entity"], pod = e["pod"];
+      const std::uint64_t number = e["instance"];
+      active[entity].erase({pod, number});
+      if (stale[pod].erase({entity, number}) && t - resumed_at[pod] > stop_within_ns)
+        return fail(e, "stale '" + entity + "' on " + pod + " stopped " +
+                           std::to_string((t - resumed_at[pod]) / ms) + " ms after its resume");
+    } else if (ev == "probe" && e["outcome"] == "ok") {
+      const std::string at = e["at"], entity = e["entity"];
+      for (const auto& [stale_entity, number] : stale[at])
+        if (stale_entity == entity && !paused.contains(at))
+          return fail(e, "stale '" + entity + "' on " + at + " answered after its resume");
+    }
+  }
+  out.message = "never two instances at once (stale instances of paused pods stopped at resume)";
+  return out;
+}
+
 }  // namespace sharding_sim

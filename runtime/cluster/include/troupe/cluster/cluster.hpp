@@ -167,6 +167,7 @@ class cluster_actor final : public actor<cluster_protocol> {
   void watch_fence(const member_key& member, std::uint64_t up_number);
   void watch_downed_members();
   void confirm_fences(const member_key& from, const membership_state& state);
+  void confirm_replaced();
   void certify_fences();
   void record_lease();
   void gossip_to_peers();
