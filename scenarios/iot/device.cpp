@@ -36,7 +36,8 @@ void device::through_replica(protocol& message) {
     stored = {question.client, question.op, "read", question.device, {}, {}};
   }
   auto replica = system().remote_ref<replication::protocol>(
-      system().node_name(), std::string("/user/") + replication::replica_name);
+      store_node_.empty() ? system().node_name() : store_node_,
+      std::string("/user/") + replication::replica_name);
   ask<replication::response>(
       replica, std::move(stored), std::chrono::nanoseconds(store_timeout_ns_),
       [client = sender()](result<replication::response> outcome) {

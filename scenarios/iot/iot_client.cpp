@@ -1,6 +1,7 @@
 #include "iot/iot_client.hpp"
 
 #include "iot/registry.hpp"
+#include "troupe/cluster/sharding.hpp"
 
 namespace troupe::apps::iot {
 
@@ -13,6 +14,8 @@ planned_operation iot_driver::plan(const operation_context& context) {
   operation.f = f == "query" || f == "read" ? "read" : "write";
   const auto keys = static_cast<std::uint64_t>(std::max(context.load->keys, 1));
   operation.key = "d" + std::to_string(context.random % keys);
+  target_pod_ = sharded_ ? pods_[(context.random / keys) % pods_.size()]
+                         : pods_[home_of(operation.key, pods_.size())];
   if (operation.f == "write") {
     operation.argument = static_cast<std::int64_t>(context.op);  // unique reading
     operation.invoke_value = operation.argument;
@@ -22,8 +25,9 @@ planned_operation iot_driver::plan(const operation_context& context) {
 
 void iot_driver::issue(actor_base& self, const planned_operation& operation,
                        std::chrono::nanoseconds timeout, std::function<void(completion)> done) {
-  const std::string& home = servers_[home_of(operation.key, servers_.size())];
-  auto target = self.system().remote_ref<protocol>(home, std::string("/user/") + registry_name);
+  const std::string path =
+      "/user/" + (sharded_ ? cluster::region_name(sharded_type_name) : std::string(registry_name));
+  auto target = self.system().remote_ref<protocol>(target_pod_, path);
   auto on_answer = [operation, done = std::move(done)](result<answer> outcome) {
     completion end{"info", operation.invoke_value};
     if (!outcome.ok()) {

@@ -12,14 +12,28 @@ namespace troupe::apps::iot {
 
 class iot_driver {
  public:
-  explicit iot_driver(std::vector<std::string> servers) : servers_(std::move(servers)) {}
+  /// Sends each request to the registry of the device's home pod among `servers`.
+  static iot_driver to_home_pods(std::vector<std::string> servers) {
+    return iot_driver(std::move(servers), false);
+  }
+  /// Sends each request to the shard region of one pod of `entries` (not empty), chosen
+  /// per request; the region routes it to the device wherever it lives, and the device
+  /// answers this client directly.
+  static iot_driver through_regions(std::vector<std::string> entries) {
+    return iot_driver(std::move(entries), true);
+  }
 
   planned_operation plan(const operation_context& context);
   void issue(actor_base& self, const planned_operation& operation, std::chrono::nanoseconds timeout,
              std::function<void(completion)> done);
 
  private:
-  std::vector<std::string> servers_;
+  iot_driver(std::vector<std::string> pods, bool sharded)
+      : pods_(std::move(pods)), sharded_(sharded) {}
+
+  std::vector<std::string> pods_;  ///< the home pods, or the entry regions' pods
+  bool sharded_;
+  std::string target_pod_;  ///< where the planned operation goes
   std::uint64_t client_ = 0;
   std::uint64_t op_ = 0;
 };

@@ -17,6 +17,9 @@ std::size_t home_of(const std::string& device, std::size_t servers);
 
 /// The path every registry is spawned at.
 inline constexpr const char* registry_name = "devices";
+/// The sharded registry's entity type: its regions are "/user/sharding-device" on every
+/// server pod (iot_application.hpp, option "sharded").
+inline constexpr const char* sharded_type_name = "device";
 
 class registry final : public actor<protocol> {
  public:

@@ -424,6 +424,12 @@ scenario read_scenario(const json& document) {
     }
   }
   if (r.has("cluster")) s.cluster = read_cluster(r.get("cluster"), "cluster", s.server_pods());
+  if (!s.cluster) {
+    std::string error;
+    auto app = apps::make_application(s.app, s.app_options, error);
+    if (app && app->needs_cluster())
+      fail("app.options", "needs the \"cluster\" object (these options run cluster sharding)");
+  }
   if (r.has("seed")) {
     const json& seed = r.get("seed");
     if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<std::int64_t>() >= 0))

@@ -45,6 +45,19 @@ TEST(registry, bad_options_name_the_option) {
   EXPECT_EQ(troupe::apps::make_application("iot", {{"durable", "yes"}}, error), nullptr);
   EXPECT_NE(error.find("options.durable"), std::string::npos) << error;
   EXPECT_NE(troupe::apps::make_application("iot", {{"durable", false}}, error), nullptr);
+  error.clear();
+  EXPECT_EQ(troupe::apps::make_application("iot", {{"sharded", 1}}, error), nullptr);
+  EXPECT_EQ(error, "options.sharded: expected true or false");
+  EXPECT_EQ(troupe::apps::make_application("iot", {{"sharded", true}, {"entry_pods", -1}}, error),
+            nullptr);
+  EXPECT_EQ(error, "options.entry_pods: expected an integer from 0 to 1000");
+  EXPECT_EQ(troupe::apps::make_application("iot", {{"entry_pods", 2}}, error), nullptr);
+  EXPECT_EQ(error, "options.entry_pods: applies only to \"sharded\": true");
+  auto sharded =
+      troupe::apps::make_application("iot", {{"sharded", true}, {"entry_pods", 2}}, error);
+  ASSERT_NE(sharded, nullptr) << error;
+  EXPECT_TRUE(sharded->needs_cluster());
+  EXPECT_FALSE(troupe::apps::make_application("iot", {}, error)->needs_cluster());
 }
 
 }  // namespace

@@ -60,6 +60,9 @@ class application {
   /// The properties this application's history can be checked for, e.g. "linearizable",
   /// "no_lost_acknowledged_writes"; the harness refuses others for this app.
   virtual std::vector<std::string> supported_properties() const = 0;
+  /// True when the application's servers need cluster membership (the scenario's `cluster`
+  /// object), e.g. because they run cluster sharding; a scenario without it is refused.
+  virtual bool needs_cluster() const { return false; }
   /// The sequential model property "linearizable" checks this application's history
   /// against; nullptr (the default): the kv register (troupe::checkers::kv_register_model).
   /// Pass it as checkers::property_options::linearizability_model.
