@@ -171,6 +171,17 @@ TEST(scenario, cluster_errors_name_the_field_and_the_reason) {
             "cluster: needs at least one server pod at the start (the seed nodes)");
 }
 
+TEST(scenario, an_iot_registry_on_cluster_sharding_needs_the_cluster_object) {
+  json sharded = minimal();
+  sharded["app"] = {{"name", "iot"}, {"options", {{"sharded", true}}}};
+  sharded.erase("generator");
+  sharded["faults"] = json::array();
+  EXPECT_EQ(error_of(sharded),
+            "app.options: needs the \"cluster\" object (these options run cluster sharding)");
+  sharded["cluster"] = json::object();
+  EXPECT_EQ(error_of(sharded), "");
+}
+
 TEST(scenario, unreadable_files_are_reported) {
   auto missing = troupe::scenario::load_scenario_file("/nonexistent/x.json");
   EXPECT_NE(std::get<load_error>(missing).describe().find("cannot open"), std::string::npos);
