@@ -42,6 +42,8 @@ inline constexpr std::size_t default_outbound_queue_messages = 65'536;
 inline constexpr std::size_t default_outbound_queue_bytes = std::size_t{32} << 20;
 /// Default bound on open connections (authenticated or not); more are closed at accept.
 inline constexpr std::size_t default_connections_max = 1024;
+/// Default time the I/O thread polls after work before it blocks (tcp_transport_config).
+inline constexpr std::int64_t default_io_spin_ns = 50'000;
 /// Bytes read from a socket at once after the handshake.
 inline constexpr std::size_t read_chunk_bytes = 64 * 1024;
 
@@ -58,6 +60,10 @@ struct tcp_transport_config {
   std::int64_t reconnect_backoff_min_ns = 100'000'000;   ///< first reconnect delay
   std::int64_t reconnect_backoff_max_ns = 5'000'000'000; ///< the delay doubles up to this
   std::int64_t tick_interval_ns = 50'000'000;  ///< granularity of the timeouts above
+  /// After work, the I/O thread polls its sockets (yielding the core between polls) this
+  /// long before it blocks: 0 blocks at once (least CPU), more saves the wake-up of a
+  /// blocked thread (tens of microseconds on a virtual machine) inside bursts.
+  std::int64_t io_spin_ns = default_io_spin_ns;
   std::size_t outbound_queue_messages = default_outbound_queue_messages;
   std::size_t outbound_queue_bytes = default_outbound_queue_bytes;
   std::size_t max_frame_bytes = wire::default_max_frame_bytes;  ///< after the handshake
