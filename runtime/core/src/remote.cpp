@@ -32,46 +32,62 @@ constexpr std::size_t max_kept_payload_bytes = 64 * 1024;
 
 }  // namespace
 
+}  // namespace detail
+
+send_result transport::send_user_view(std::string_view node,
+                                      const wire::user_envelope_view& message) {
+  wire::user_envelope owned{message.message_id,
+                            message.lamport,
+                            std::string(message.sender_path),
+                            std::string(message.receiver_path),
+                            std::string(message.type_name),
+                            {message.payload.begin(), message.payload.end()},
+                            std::string(message.sender_node)};
+  return send_user(node, std::move(owned));
+}
+
+namespace detail {
+
 trace_sink* remote_cell::sink() const { return system_.sink(); }
 
 enqueue_status remote_cell::enqueue(envelope* message) {
-  wire::user_envelope out;
-  out.message_id = message->trace_id;
-  out.lamport = message->lamport;
+  std::string sender_path;
+  std::string_view sender_node;
   if (cell* from = message->sender()) {
-    out.sender_path = from->path();
+    sender_path = from->path();
     // A sender on a third node (a message passed on with its original sender, as a shard
     // region does) is named with its node, so that the receiver answers it there and not at
     // this node. A local sender is exported: the receiver answers through this node.
     if (from->is_remote())
-      out.sender_node = from->node();
+      sender_node = from->node();
     else
-      system_.remote().export_cell(from, out.sender_path);
+      system_.remote().export_cell(from, sender_path);
   }
-  out.receiver_path = path_;
-  out.type_name = std::string(message->type().name);
   // The payload goes through a buffer kept per thread: the transport copies it into the
-  // envelope's encoding, so it comes back unless the transport kept it.
+  // envelope's encoding, so it comes back for the next message.
   thread_local std::vector<std::byte> payload_buffer;
   wire::byte_writer writer(std::move(payload_buffer));
   if (!message->encode_payload(writer)) {
     system_.drop(message, path_, drop_reason::not_serializable, false, node_);
     return enqueue_status::dropped;
   }
-  out.payload = std::move(writer.buffer());
+  std::vector<std::byte> payload = std::move(writer.buffer());
+  // Views of the fields: the transport encodes them at once, without an owning envelope.
+  const wire::user_envelope_view out{message->trace_id, message->lamport, sender_path, path_,
+                                     message->type().name, payload, sender_node};
+  send_result sent = send_result::queued;
   if (wire::validate(out) != wire::envelope_error::none) {
     // A path or type name beyond the wire's bounds: refuse here, never on the receiver.
     system_.drop(message, path_, drop_reason::not_serializable, false, node_);
     return enqueue_status::dropped;
   }
   if (node_ == system_.node_name()) {  // a proxy of this very node: loop back
-    delete message;
-    system_.deliver_inbound(node_, std::move(out));
-    return enqueue_status::accepted;
+    system_.deliver_inbound(node_, out);
+  } else {
+    transport* t = system_.remote().attached();
+    sent = t ? t->send_user_view(node_, out) : send_result::unreachable;
   }
-  transport* t = system_.remote().attached();
-  const send_result sent = t ? t->send_user(node_, std::move(out)) : send_result::unreachable;
-  if (out.payload.capacity() <= max_kept_payload_bytes) payload_buffer = std::move(out.payload);
+  if (payload.capacity() <= max_kept_payload_bytes) payload_buffer = std::move(payload);
   if (sent != send_result::queued) {
     const auto reason =
         sent == send_result::queue_full ? drop_reason::queue_full : drop_reason::unreachable;

@@ -951,6 +951,11 @@ send_result tcp_transport::send_user(std::string_view node, wire::user_envelope&
   return impl_->send(node, wire::frame_type::user_message, message);
 }
 
+send_result tcp_transport::send_user_view(std::string_view node,
+                                          const wire::user_envelope_view& message) {
+  return impl_->send(node, wire::frame_type::user_message, message);
+}
+
 send_result tcp_transport::send_system(std::string_view node, wire::system_envelope&& message) {
   const bool watch = message.kind == wire::system_kind::watch;
   const send_result sent = impl_->send(node, wire::frame_type::system_message, message);

@@ -158,7 +158,9 @@ std::string_view to_string(envelope_error error) {
   return "unknown envelope error";
 }
 
-envelope_error validate(const user_envelope& envelope) {
+envelope_error validate(const user_envelope& envelope) { return validate(view_of(envelope)); }
+
+envelope_error validate(const user_envelope_view& envelope) {
   for (auto error : {check_text(envelope.sender_path, max_actor_path_bytes, false),
                      check_text(envelope.receiver_path, max_actor_path_bytes, true),
                      check_text(envelope.type_name, max_type_name_bytes, true),
@@ -179,6 +181,10 @@ envelope_error validate(const system_envelope& envelope) {
 }
 
 void encode(byte_writer& writer, const user_envelope& envelope) {
+  encode(writer, view_of(envelope));
+}
+
+void encode(byte_writer& writer, const user_envelope_view& envelope) {
   assert(validate(envelope) == envelope_error::none);
   // Every message between nodes is one of these: the size is computed first and the bytes
   // written in one piece, instead of growing the buffer field by field.

@@ -63,6 +63,14 @@ RC_GTEST_PROP(envelope, user_envelope_round_trips, ()) {
   RC_ASSERT(decoded == original);
 }
 
+RC_GTEST_PROP(envelope, encoding_a_view_gives_the_owning_envelopes_bytes, ()) {
+  const auto original = *gen_user_envelope();
+  byte_writer writer;
+  encode(writer, view_of(original));
+  RC_ASSERT(writer.buffer() == encode_envelope(original));
+  RC_ASSERT(validate(view_of(original)) == validate(original));
+}
+
 RC_GTEST_PROP(envelope, the_in_place_decoder_reads_what_the_owning_one_reads, ()) {
   const auto original = *gen_user_envelope();
   auto bytes = encode_envelope(original);

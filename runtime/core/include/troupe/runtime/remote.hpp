@@ -34,6 +34,10 @@ class transport {
  public:
   virtual ~transport() = default;
   virtual send_result send_user(std::string_view node, wire::user_envelope&& message) = 0;
+  /// The same from views of the fields, which the caller keeps only until the call returns
+  /// (a proxy sends every remote message this way). A transport that encodes at once
+  /// overrides it to skip the owning copy; this default makes one and calls send_user.
+  virtual send_result send_user_view(std::string_view node, const wire::user_envelope_view& message);
   virtual send_result send_system(std::string_view node, wire::system_envelope&& message) = 0;
 };
 

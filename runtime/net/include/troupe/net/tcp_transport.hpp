@@ -99,6 +99,9 @@ class tcp_transport final : public transport {
   [[nodiscard]] std::uint16_t local_port() const;
 
   send_result send_user(std::string_view node, wire::user_envelope&& message) override;
+  /// Encodes the viewed fields straight into the peer's outbound queue (no owning copy).
+  send_result send_user_view(std::string_view node,
+                             const wire::user_envelope_view& message) override;
   send_result send_system(std::string_view node, wire::system_envelope&& message) override;
 
   /// True when an authenticated connection to `node` is open.

@@ -90,6 +90,9 @@ enum class envelope_error : std::uint8_t {
 /// Appends the envelope's encoding. Precondition (asserted): the envelope is valid (paths
 /// and names within bounds, required ones not empty), so that every sent envelope decodes.
 void encode(byte_writer& writer, const user_envelope& envelope);
+/// The same bytes from views of the fields, for a sender that has them elsewhere (no copy into
+/// an owning envelope first).
+void encode(byte_writer& writer, const user_envelope_view& envelope);
 void encode(byte_writer& writer, const system_envelope& envelope);
 /// Reads an envelope, enforcing every bound and required field; false leaves the reader
 /// failed. These overloads take part in the generic decode of containers of envelopes.
@@ -112,6 +115,12 @@ void encode(byte_writer& writer, const system_envelope& envelope);
 /// Checks bounds and required fields without encoding: a sender calls it on envelopes built
 /// from user input, before encode (whose precondition it is).
 [[nodiscard]] envelope_error validate(const user_envelope& envelope);
+[[nodiscard]] envelope_error validate(const user_envelope_view& envelope);
 [[nodiscard]] envelope_error validate(const system_envelope& envelope);
+/// A view of an owning envelope's fields (valid while it lives and does not change).
+[[nodiscard]] inline user_envelope_view view_of(const user_envelope& envelope) {
+  return {envelope.message_id, envelope.lamport, envelope.sender_path, envelope.receiver_path,
+          envelope.type_name,  envelope.payload, envelope.sender_node};
+}
 
 }  // namespace troupe::wire
