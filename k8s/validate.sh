@@ -1,6 +1,7 @@
 #!/bin/sh
 # Validates the Kubernetes manifests offline (docs/kubernetes.md, "Validation"):
-#   1. renders k8s/, k8s/check-job/ and k8s/overlays/tcp-probes/ with `kubectl kustomize` (no cluster needed);
+#   1. renders k8s/, k8s/check-job/ and k8s/overlays/tcp-probes/ with `kubectl kustomize` (no cluster needed),
+#      and takes the scenario manifests `troupe k8s --manifests` prints (k8s/chaos/testdata);
 #   2. checks every rendered object against the Kubernetes schemas (npm: kubernetes-models,
 #      @kubernetes-models/validate) and runs the cross-reference lint (k8s/validate/lint.js),
 #      and checks k8s/Containerfile against the manifests (k8s/validate/containerfile.js);
@@ -57,9 +58,21 @@ for name in k8s check-job tcp-probes; do
   fi
 done
 
+# What `troupe k8s SCENARIO --manifests` prints (golden files; troupe_k8s_script_test checks
+# that the generator still prints exactly these).
+echo "== troupe k8s: a scenario's manifests (k8s/chaos/testdata)"
+for file in "$here"/chaos/testdata/*.manifests.yaml; do
+  if node "$here/validate/validate.js" "$file"; then
+    pass "valid: $(basename "$file")"
+  else
+    fail "valid: $(basename "$file")"
+  fi
+done
+
 echo "== Containerfile against the manifests"
 if node "$here/validate/containerfile.js" "$here/Containerfile" "$here/.." \
-     "$work/k8s.yaml" "$work/check-job.yaml" "$work/tcp-probes.yaml"; then
+     "$work/k8s.yaml" "$work/check-job.yaml" "$work/tcp-probes.yaml" \
+     "$here"/chaos/testdata/*.manifests.yaml; then
   pass "Containerfile: exec-form ENTRYPOINT, EXPOSEd ports, installed programs, scenarios"
 else
   fail "Containerfile against the manifests"

@@ -126,6 +126,30 @@ function lint(docs) {
       }
     }
 
+    // A scenario pod (`troupe node --scenario`, as `troupe k8s` runs it) must keep its
+    // traces and its incarnation counter on a volume of its own that outlives the pod (a
+    // volumeClaimTemplate): a killed or scaled-away pod's trace is part of the run, and a
+    // restarted pod must count on from its last start. All pods share one --epoch-ns.
+    if (w.kind === 'StatefulSet') {
+      const claims = new Set(((w.spec.volumeClaimTemplates || [])).map((t) => t.metadata && t.metadata.name));
+      for (const c of spec.containers || []) {
+        const args = [...(c.command || []), ...(c.args || [])].map(String);
+        if (!isTroupeNode(c) || flagValue(args, '--scenario') === null) continue;
+        const persistent = (c.volumeMounts || []).filter((m) => claims.has(m.name) && !m.readOnly);
+        const onClaim = (path) => persistent.some((m) => path.startsWith(m.mountPath.replace(/\/?$/, '/')));
+        for (const flag of ['--trace', '--incarnation-file']) {
+          const value = flagValue(args, flag);
+          if (value === null) report(w, `container ${c.name}: a scenario pod needs ${flag}`);
+          else if (!onClaim(value)) report(w, `container ${c.name}: ${flag} ${value} is not on a volumeClaimTemplate mount: it would be lost with the pod`);
+        }
+        const trace = flagValue(args, '--trace');
+        if (trace !== null && !trace.includes('{incarnation}')) {
+          report(w, `container ${c.name}: --trace ${trace} has no {incarnation}: a restarted pod would overwrite its earlier trace`);
+        }
+        if (flagValue(args, '--epoch-ns') === null) report(w, `container ${c.name}: a scenario pod needs --epoch-ns (one time 0 for the run)`);
+      }
+    }
+
     // Secrets mounted as files must be in the rendered set (or the pods never start).
     for (const v of spec.volumes || []) {
       if (v.secret) {

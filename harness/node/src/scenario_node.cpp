@@ -4,8 +4,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "troupe/cluster/cluster.hpp"
 #include "troupe/net/node.hpp"
@@ -61,6 +69,48 @@ apps::workload workload_on_platform(const apps::workload& load, std::int64_t pla
   return out;
 }
 
+std::string next_incarnation(const std::string& path, std::uint64_t& incarnation) {
+  std::uint64_t previous = 0;
+  std::error_code ignored;
+  const bool exists = std::filesystem::exists(path, ignored);
+  std::ifstream in;
+  if (exists) in.open(path);
+  if (exists && !in) return "--incarnation-file: '" + path + "' cannot be read";
+  if (exists) {
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string number = text.str();
+    while (!number.empty() && (number.back() == '\n' || number.back() == ' ')) number.pop_back();
+    const auto [end, error] =
+        std::from_chars(number.data(), number.data() + number.size(), previous);
+    if (number.empty() || error != std::errc{} || end != number.data() + number.size())
+      return "--incarnation-file: '" + path + "' does not hold a number";
+  }
+  if (previous >= UINT32_MAX) return "--incarnation-file: '" + path + "': too many restarts";
+  // Written whole to a temporary file and renamed: a node killed while writing leaves the
+  // old number, never a torn one.
+  const std::string temporary = path + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "--incarnation-file: cannot write '" + temporary + "': " + std::strerror(errno);
+  const std::string text = std::to_string(previous + 1) + "\n";
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0)
+    return "--incarnation-file: cannot write '" + path + "': " + std::strerror(errno);
+  incarnation = previous + 1;
+  return {};
+}
+
+std::string trace_path_of_incarnation(std::string path, std::uint64_t incarnation) {
+  static constexpr std::string_view placeholder = "{incarnation}";
+  const std::string number = std::to_string(incarnation);
+  for (auto at = path.find(placeholder); at != std::string::npos;
+       at = path.find(placeholder, at + number.size()))
+    path.replace(at, placeholder.size(), number);
+  return path;
+}
+
 namespace {
 
 /// Makes /ready follow this node's own membership status: ready while it is `up`, not
@@ -113,6 +163,7 @@ struct scenario_node_flags {
   net::node_flags node;
   std::string scenario_file;
   std::string app = "echo";
+  std::string incarnation_file;
 };
 
 /// Runs pod `flags.node.name` of the loaded scenario.
@@ -159,6 +210,9 @@ int troupe_scenario_node_main(int argc, char** argv) {
   net::add_node_flags(command, flags.node);
   command.add_option("--scenario", flags.scenario_file,
                      "scenario file: run the pod named by --pod (--name) of it");
+  command.add_option("--incarnation-file", flags.incarnation_file,
+                     "file counting this pod's starts (on a volume that outlives the process): "
+                     "the incarnation is its number + 1, written back; replaces --incarnation");
   command.add_option("--app", flags.app,
                      "without --scenario: built-in application echo, counter or ping")
       ->capture_default_str();
@@ -173,6 +227,15 @@ int troupe_scenario_node_main(int argc, char** argv) {
     return net::node_exit_bad_input;
   };
   if (flags.node.name.empty()) return bad("--pod (or --name) is required");
+  if (!flags.incarnation_file.empty()) {
+    if (command.count("--incarnation") > 0)
+      return bad("--incarnation and --incarnation-file exclude each other");
+    if (auto error = node::next_incarnation(flags.incarnation_file, flags.node.incarnation);
+        !error.empty())
+      return bad(error);
+  }
+  flags.node.trace_file =
+      node::trace_path_of_incarnation(flags.node.trace_file, flags.node.incarnation);
   if (flags.scenario_file.empty()) {
     if (!net::builtin_app_known(flags.app))
       return bad("--app: unknown application '" + flags.app + "' (echo, counter, ping)");

@@ -216,6 +216,58 @@ TEST(scenario_node, workload_times_move_from_the_epoch_to_the_platform_clock) {
       << "a stop in the past stays a stop";
 }
 
+TEST(scenario_node, an_incarnation_file_counts_the_starts_of_a_pod) {
+  const std::string file = temp_path("incarnation");
+  std::remove(file.c_str());
+  std::uint64_t incarnation = 0;
+  for (std::uint64_t expected = 1; expected <= 3; ++expected) {
+    ASSERT_EQ(troupe::node::next_incarnation(file, incarnation), "");
+    EXPECT_EQ(incarnation, expected) << "a missing file is 0 starts; each start adds one";
+  }
+  std::ofstream(file) << "12\n";
+  ASSERT_EQ(troupe::node::next_incarnation(file, incarnation), "");
+  EXPECT_EQ(incarnation, 13u);
+  std::ofstream(file) << "twelve\n";
+  EXPECT_NE(troupe::node::next_incarnation(file, incarnation).find("does not hold a number"),
+            std::string::npos);
+  EXPECT_NE(troupe::node::next_incarnation(temp_path("no-such-dir") + "/incarnation", incarnation)
+                .find("cannot write"),
+            std::string::npos);
+  std::remove(file.c_str());
+  EXPECT_EQ(troupe::node::trace_path_of_incarnation("/var/lib/troupe/trace-{incarnation}.jsonl", 3),
+            "/var/lib/troupe/trace-3.jsonl");
+  EXPECT_EQ(troupe::node::trace_path_of_incarnation("t.jsonl", 3), "t.jsonl");
+}
+
+TEST(scenario_node, a_restarted_pod_with_an_incarnation_file_writes_a_new_trace_of_the_next_incarnation) {
+  const std::string scenario = temp_path("restart.json");
+  std::ofstream(scenario) << small_kv_scenario;
+  const std::string secret = temp_path("restart-secret");
+  std::ofstream(secret) << "scenario node test secret\n";
+  const std::string counter = temp_path("restart-incarnation");
+  std::remove(counter.c_str());
+  const std::string pattern = temp_path("restart-trace-{incarnation}.jsonl");
+  for (std::uint64_t start = 1; start <= 2; ++start) {
+    child_process node({TROUPE_BINARY, "node", "--scenario", scenario, "--pod", "kv-1",
+                        "--secret-file", secret, "--incarnation-file", counter, "--trace", pattern,
+                        "--epoch-ns", std::to_string(unix_ns())});
+    ASSERT_TRUE(node.wait_for_line("listening on 127.0.0.1:")) << "start " << start;
+    node.signal(SIGTERM);
+    EXPECT_EQ(node.wait_exit(), 0);
+  }
+  for (std::uint64_t start = 1; start <= 2; ++start) {
+    const std::string path = troupe::node::trace_path_of_incarnation(pattern, start);
+    std::ifstream in(path);
+    std::string first;
+    ASSERT_TRUE(std::getline(in, first)) << path << " was not written";
+    EXPECT_EQ(nlohmann::json::parse(first).value("incarnation", std::uint64_t{0}), start) << path;
+    std::remove(path.c_str());
+  }
+  std::remove(counter.c_str());
+  std::remove(scenario.c_str());
+  std::remove(secret.c_str());
+}
+
 TEST(scenario_node, bad_input_exits_2) {
   const std::string secret = temp_path("bad-secret");
   std::ofstream(secret) << "s\n";
@@ -229,6 +281,8 @@ TEST(scenario_node, bad_input_exits_2) {
            {"--scenario", temp_path("missing.json"), "--pod", "kv-0"},
            {"--scenario", scenario},
            {"--scenario", scenario, "--pod", "kv-0", "--app", "ping"},
+           {"--scenario", scenario, "--pod", "kv-0", "--incarnation", "2", "--incarnation-file", broken},
+           {"--scenario", scenario, "--pod", "kv-0", "--incarnation-file", broken},
        }) {
     args.insert(args.begin(), {TROUPE_BINARY, "node", "--secret-file", secret});
     child_process node(args);

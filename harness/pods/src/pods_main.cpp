@@ -13,21 +13,19 @@
 
 #include "troupe/pods/cluster.hpp"
 #include "troupe/pods/system_host.hpp"
-#include "troupe/pods/verdicts.hpp"
+#include "troupe/pods/run_report.hpp"
 #include "troupe/scenario/scenario.hpp"
 #include "troupe/simnet/duration.hpp"
 
 namespace {
 
 constexpr int exit_ok = 0;
-constexpr int exit_property_failed = 1;
 constexpr int exit_bad_input = 2;
 constexpr int exit_internal = 3;
 constexpr int exit_skipped = 77;
 constexpr int exit_interrupted = 130;
 
 using troupe::pods::cluster;
-using json = nlohmann::ordered_json;
 
 struct pods_flags {
   std::string scenario_path;
@@ -54,68 +52,6 @@ std::string self_program() {
   std::error_code error;
   auto path = std::filesystem::read_symlink("/proc/self/exe", error);
   return error ? std::string("troupe") : path.string();
-}
-
-int finish(const troupe::scenario::scenario& s, const cluster& pods, const std::string& run_error,
-           double wall_seconds, const pods_flags& flags, std::int64_t epoch_ns) {
-  json header{{"format", "troupe-trace"}, {"version", 1}, {"seed", 0}, {"scenario", s.name},
-              {"build", TROUPE_BUILD_ID}, {"platform", "pods"}, {"pods", s.initial_pods()},
-              {"epoch_ns", epoch_ns}};
-  auto merged = troupe::pods::merge_traces(header, pods.events(), pods.traces(), epoch_ns);
-  std::string error = run_error;
-  troupe::pods::checked_trace checked;
-  // A simulated run ends at the scenario's duration; here the pods are stopped after it. Their
-  // shutdown (goodbyes, members leaving) is not part of the scenario, so the trace ends at
-  // the duration too: events are sorted by time, the later ones are the tail.
-  std::size_t after_duration = 0;
-  while (merged.lines.size() > 1 &&
-         json::parse(merged.lines.back()).value("t", std::int64_t{0}) > s.duration_ns) {
-    merged.lines.pop_back();
-    ++after_duration;
-  }
-  merged.events -= after_duration;
-  if (!merged.error.empty()) {
-    if (error.empty()) error = "merging the traces: " + merged.error;
-  } else if (error.empty()) {
-    // A run that failed (a node died, a command failed) is not judged: its verdicts would
-    // speak of a run that did not happen as the scenario says.
-    const std::int64_t end_ns = std::max<std::int64_t>(s.duration_ns, 0);
-    std::int64_t last_t = 0;
-    if (merged.lines.size() > 1) last_t = json::parse(merged.lines.back()).value("t", std::int64_t{0});
-    checked = troupe::pods::check_trace(s, merged.lines, std::max(end_ns, last_t));
-    error = checked.error;
-  }
-  std::printf("scenario %s  platform pods  app %s\n", s.name.c_str(), s.app.c_str());
-  std::printf("  %zu pods, %zu node traces merged: %llu trace events, %zu faults played",
-              pods.layout().pods().size(), pods.traces().size(),
-              static_cast<unsigned long long>(merged.events), pods.events().size());
-  if (after_duration > 0) std::printf(" (%zu after the duration, the pods' shutdown, left out)", after_duration);
-  if (merged.truncated_lines > 0) std::printf(", %llu cut-short lines of killed pods skipped",
-                                              static_cast<unsigned long long>(merged.truncated_lines));
-  std::printf("\n  %zu operations, %zu ok; ran %s in %.2f s wall", checked.operations, checked.operations_ok,
-              troupe::sim::format_duration(s.duration_ns).c_str(), wall_seconds);
-  if (pods.ready_seconds()) std::printf(" (pods ready after %.2f s)", *pods.ready_seconds());
-  std::printf(", faults at most %.0f ms late\n", static_cast<double>(pods.lateness_ns_max()) / 1e6);
-  for (const auto& u : pods.unsupported()) std::printf("  not played on local pods: %s\n", u.c_str());
-  for (const auto& v : checked.verdicts)
-    std::printf("  %-28s %s%s%s\n", v.property.c_str(), v.ok ? "holds" : "FAILED",
-                v.message.empty() ? "" : ": ", v.message.c_str());
-  if (!error.empty()) std::printf("  error: %s\n", error.c_str());
-  if (!flags.trace_path.empty() && !merged.lines.empty()) {
-    std::ofstream out(flags.trace_path);
-    for (const auto& line : merged.lines) out << line << '\n';
-    out.close();
-    if (!out) {
-      std::printf("  error: could not write the trace to '%s'\n", flags.trace_path.c_str());
-      return exit_internal;
-    }
-    std::printf("  trace written to %s\n", flags.trace_path.c_str());
-  }
-  std::fflush(stdout);
-  if (!error.empty()) return exit_internal;
-  for (const auto& v : checked.verdicts)
-    if (!v.ok) return exit_property_failed;
-  return exit_ok;
 }
 
 int run_pods(const pods_flags& flags) {
@@ -179,7 +115,17 @@ int run_pods(const pods_flags& flags) {
                  machine.interrupting_signal());
     code = exit_interrupted;
   } else {
-    code = finish(s, pods, error, wall, flags, options.epoch_ns);
+    troupe::pods::run_record record{.platform = "pods",
+                                    .epoch_ns = options.epoch_ns,
+                                    .runner_events = pods.events(),
+                                    .traces = pods.traces(),
+                                    .pods = pods.layout().pods().size(),
+                                    .error = error,
+                                    .wall_seconds = wall,
+                                    .ready_seconds = pods.ready_seconds(),
+                                    .lateness_ns_max = pods.lateness_ns_max(),
+                                    .not_played = pods.unsupported()};
+    code = troupe::pods::judge_run(s, record, flags.trace_path);
   }
   if (flags.keep) {
     std::fprintf(stderr, "[pods] node logs and traces kept in %s\n", options.work_dir.c_str());

@@ -94,6 +94,29 @@ struct builder {
   }
 };
 
+/// The trace event of a played fault, with the fields `troupe pods` gives it.
+json fault_event(const sim::fault& f) {
+  json event = {{"ev", "fault"}, {"pod", f.pod}, {"kind", sim::to_string(f.kind)}};
+  switch (f.kind) {
+    case sim::fault_kind::partition:
+      if (f.one_way) {
+        event["from"] = f.from;
+        event["to"] = f.to;
+        event["one_way"] = true;
+      } else {
+        event["groups"] = f.groups;
+      }
+      break;
+    case sim::fault_kind::scale:
+      event["deployment"] = f.deployment;
+      event["replicas"] = f.replicas;
+      break;
+    default:
+      break;
+  }
+  return event;
+}
+
 }  // namespace
 
 std::string go_duration(std::int64_t ns) {
@@ -131,6 +154,7 @@ std::variant<chaos_plan, std::string> plan_for_kubernetes(const scenario::scenar
     const std::string kind = sim::to_string(f.kind);
     const std::string name = "troupe-" + s.name + "-f" + std::to_string(index);
     const std::string at = go_duration(f.at_ns);
+    const std::size_t first_step = b.plan.steps.size();
     switch (f.kind) {
       case sim::fault_kind::partition: {
         // One NetworkChaos per pair of groups (both ways), or one for a one-way cut.
@@ -205,6 +229,7 @@ std::variant<chaos_plan, std::string> plan_for_kubernetes(const scenario::scenar
         b.conditions(f.at_ns, kind, f.conditions, index);
         break;
     }
+    if (b.plan.steps.size() > first_step) b.plan.steps[first_step].event = fault_event(f);
   }
   // Cleanup at the end of the run: no chaos object of this scenario is left behind.
   b.run(s.duration_ns, "cleanup",

@@ -1,7 +1,5 @@
 #include "troupe/k8s/chaos_script.hpp"
 
-#include <map>
-
 namespace troupe::k8s {
 
 namespace {
@@ -22,61 +20,84 @@ std::string command_line(const std::vector<std::string>& argv) {
   return out;
 }
 
-}  // namespace
-
-std::vector<std::string> pods_at_end(const scenario::scenario& s) {
-  std::map<std::string, int> replicas;
-  for (const auto& d : s.deployments) replicas[d.name] = d.replicas;
-  for (const auto& f : s.faults)
-    if (f.kind == sim::fault_kind::scale) replicas[f.deployment] = f.replicas;
-  std::vector<std::string> pods;
-  for (const auto& d : s.deployments)
-    for (int i = 0; i < replicas[d.name]; ++i) pods.push_back(d.name + "-" + std::to_string(i));
-  return pods;
-}
-
-std::vector<collect_step> collect_steps(const scenario::scenario& s, const chaos_options& options,
-                                        const collect_options& collect) {
-  std::vector<collect_step> steps;
-  for (const auto& pod : pods_at_end(s)) {
-    steps.push_back({{options.kubectl, "cp", "-n", options.pod_namespace, pod + ":" + collect.trace_in_pod,
-                      collect.directory + "/" + pod + ".trace.jsonl"},
-                     ""});
-    steps.push_back({{options.kubectl, "logs", "-n", options.pod_namespace, pod},
-                     collect.directory + "/" + pod + ".log"});
-  }
-  return steps;
-}
-
-std::string render_script(const scenario::scenario& s, const chaos_plan& plan,
-                          const chaos_options& options, const collect_options& collect) {
-  std::string deployments;
-  for (const auto& d : s.deployments) deployments += (deployments.empty() ? "" : ", ") + d.name;
+std::string render(const chaos_step& step) {
   std::string out;
-  out += "#!/bin/sh\n";
-  out += "# troupe k8s: scenario " + s.name + " in namespace " + options.pod_namespace +
-         " (dry run: nothing was applied).\n";
-  out += "# Each step runs at its time since the start; `troupe k8s ... --apply` runs them on time.\n";
-  out += "# Assumes StatefulSets " + deployments +
-         " (pods labelled app=<name>, nodes started with --trace " + collect.trace_in_pod +
-         ") and Chaos Mesh in the cluster.\n";
-  out += "set -e\n";
-  for (const auto& step : plan.steps) {
-    out += "\n# at " + go_duration(step.at_ns) + " (" + step.fault + ")\n";
-    if (!step.note.empty()) out += "# note: " + step.note + "\n";
-    out += command_line(step.argv);
-    if (step.manifest) out += " <<'EOF'\n" + step.manifest->dump(2) + "\nEOF";
-    out += "\n";
-  }
-  if (!plan.unsupported.empty()) out += "\n";
-  for (const auto& u : plan.unsupported) out += "# not supported on Kubernetes: " + u + "\n";
-  out += "\n# afterwards: every pod's trace and log (pods removed by a scale-down, or deleted by a kill,\n"
-         "# took theirs with them)\nmkdir -p " + quoted(collect.directory) + "\n";
-  for (const auto& c : collect_steps(s, options, collect)) {
+  if (!step.note.empty()) out += "# note: " + step.note + "\n";
+  out += command_line(step.argv);
+  if (step.manifest) out += " " + here_document(step.manifest->dump(2));
+  return out + "\n";
+}
+
+std::string render(const std::vector<chaos_step>& steps) {
+  std::string out;
+  for (const auto& step : steps) out += render(step);
+  return out;
+}
+
+std::string render(const std::vector<collect_step>& steps) {
+  std::string out;
+  for (const auto& c : steps) {
     out += command_line(c.argv);
     if (!c.stdout_file.empty()) out += " > " + quoted(c.stdout_file);
     out += "\n";
   }
+  return out;
+}
+
+bool has_variable(const std::string& text) {
+  return text.find(epoch_variable) != std::string::npos || text.find(secret_variable) != std::string::npos;
+}
+
+}  // namespace
+
+std::string here_document(const std::string& text) {
+  if (!has_variable(text)) return "<<'EOF'\n" + text + "\nEOF";
+  std::string escaped;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool variable = c == '$' && (text.compare(i, std::string(epoch_variable).size(), epoch_variable) == 0 ||
+                                       text.compare(i, std::string(secret_variable).size(), secret_variable) == 0);
+    if ((c == '$' && !variable) || c == '`' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return "<<EOF\n" + escaped + "\nEOF";
+}
+
+std::string render_script(const scenario::scenario& s, const run_plan& plan, const run_options& options) {
+  const std::string& ns = options.chaos.pod_namespace;
+  std::string out;
+  out += "#!/bin/sh\n";
+  out += "# troupe k8s: scenario " + s.name + " in namespace " + ns + " (dry run: nothing was applied).\n";
+  out += "# `troupe k8s ... --apply` runs these steps, the faults at their times since time 0, then\n"
+         "# merges the collected traces and checks the scenario's properties. Needs Chaos Mesh in the\n"
+         "# cluster and the image " + options.manifests.image + " (k8s/Containerfile) on its nodes.\n";
+  out += "set -e\n";
+  out += "\n# The run's cluster secret: the pods authenticate each other with it.\n";
+  out += "CLUSTER_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \\n')\n";
+  out += "\n# Deploy: the scenario file, the secret, the headless Service of the pods' DNS names.\n";
+  out += render(plan.deploy);
+  out += "\n# Time 0 of the run (Unix ns, GNU date): the same --epoch-ns for every pod, so traces merge.\n";
+  out += "EPOCH_NS=$(date +%s%N)\n";
+  out += render(plan.start);
+  out += "\n# Every initial pod Ready (faults played later than their time are reported as late).\n";
+  out += render(plan.wait_ready);
+  for (const auto& step : plan.faults.steps) {
+    out += "\n# at " + go_duration(step.at_ns) + " (" + step.fault + ")\n";
+    out += render(step);
+  }
+  if (!plan.faults.unsupported.empty()) out += "\n";
+  for (const auto& u : plan.faults.unsupported) out += "# not supported on Kubernetes: " + u + "\n";
+  out += "\n# After the duration: the logs of the pods that remain, then stop every pod.\n";
+  out += "mkdir -p " + quoted(options.directory) + "\n";
+  out += render(plan.logs);
+  out += render(plan.stop);
+  out += "\n# Every pod's traces, from its volume (also of pods killed or scaled away): one file per\n"
+         "# start, " + options.directory + "/traces/<pod>/trace-<incarnation>.jsonl.\n";
+  out += "rm -rf " + quoted(options.directory + "/traces") + "\n";
+  out += render(plan.collect);
+  out += options.keep ? "\n# Remove the collector (--keep: the objects and trace volumes stay).\n"
+                      : "\n# Remove the collector and everything the run created.\n";
+  out += render(plan.teardown);
   return out;
 }
 

@@ -1,4 +1,4 @@
-// `troupe k8s`: flags, the dry-run script, and playing the plan on time with kubectl.
+// `troupe k8s`: flags, the dry-run script, and a whole run played with kubectl.
 
 #include "troupe/k8s/k8s_main.hpp"
 
@@ -7,21 +7,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "troupe/k8s/chaos_script.hpp"
-#include "troupe/pods/trace_merge.hpp"
-#include "troupe/pods/verdicts.hpp"
+#include "troupe/pods/run_report.hpp"
 
 namespace {
 
 constexpr int exit_ok = 0;
-constexpr int exit_property_failed = 1;
 constexpr int exit_bad_input = 2;
 constexpr int exit_internal = 3;
 constexpr int exit_interrupted = 130;
@@ -67,143 +67,220 @@ std::string line_of(const std::vector<std::string>& argv) {
   return out;
 }
 
-/// Plays the steps at their times; the last step (the cleanup) always runs.
-std::string play(const troupe::k8s::chaos_plan& plan) {
-  const auto start = std::chrono::steady_clock::now();
-  std::string failure;
-  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-    const auto& step = plan.steps[i];
-    const bool cleanup = i + 1 == plan.steps.size();
-    if (!cleanup) {
-      const auto due = start + std::chrono::nanoseconds(step.at_ns);
-      while (!interrupted && std::chrono::steady_clock::now() < due)
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            due - std::chrono::steady_clock::now(), std::chrono::milliseconds(20)));
-      if (interrupted || !failure.empty()) continue;  // straight to the cleanup
-    }
-    const double at = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(stderr, "[k8s] %.3fs %s%s\n", at, line_of(step.argv).c_str(),
-                 step.manifest ? (" <" + step.manifest->value("kind", std::string()) + ">").c_str() : "");
-    const int code = run(step.argv, step.manifest ? step.manifest->dump() : std::string(), "");
-    if (code != 0 && failure.empty())
-      failure = line_of(step.argv) + ": exit status " + std::to_string(code);
-  }
-  return failure;
+std::int64_t unix_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-/// Merges and checks the collected traces when they share a time origin.
-int judge(const troupe::scenario::scenario& s, const std::string& directory, const std::string& trace_path) {
-  std::vector<troupe::pods::trace_source> sources;
-  std::int64_t epoch = 0;
-  bool common_origin = true;
-  for (const auto& pod : troupe::k8s::pods_at_end(s)) {
-    const std::string path = directory + "/" + pod + ".trace.jsonl";
-    std::ifstream in(path);
-    std::string first;
-    if (!in || !std::getline(in, first)) continue;
-    const auto header = nlohmann::json::parse(first, nullptr, false);
-    const std::int64_t e = header.is_object() ? header.value("epoch_ns", std::int64_t{0}) : 0;
-    if (e == 0) common_origin = false;
-    else if (epoch == 0 || e < epoch) epoch = e;
-    sources.push_back({path, pod, true});
-  }
-  std::printf("scenario %s  platform k8s  app %s\n  %zu pod traces collected in %s\n", s.name.c_str(),
-              s.app.c_str(), sources.size(), directory.c_str());
-  if (sources.empty() || !common_origin) {
-    std::printf("  not checked: %s\n", sources.empty() ? "no trace could be collected"
-                                                       : "the traces have no common time origin (start the "
-                                                         "nodes with --epoch-ns)");
-    return exit_internal;
-  }
-  nlohmann::ordered_json header{{"seed", 0}, {"scenario", s.name}, {"build", TROUPE_BUILD_ID},
-                                {"platform", "k8s"}, {"pods", s.initial_pods()}, {"epoch_ns", epoch}};
-  auto merged = troupe::pods::merge_traces(header, {}, sources, epoch);
-  if (!merged.error.empty()) {
-    std::printf("  error: %s\n", merged.error.c_str());
-    return exit_internal;
-  }
-  const auto checked = troupe::pods::check_trace(s, merged.lines, s.duration_ns);
-  std::printf("  %llu trace events, %zu operations, %zu ok\n", static_cast<unsigned long long>(merged.events),
-              checked.operations, checked.operations_ok);
-  for (const auto& v : checked.verdicts)
-    std::printf("  %-28s %s%s%s\n", v.property.c_str(), v.ok ? "holds" : "FAILED",
-                v.message.empty() ? "" : ": ", v.message.c_str());
-  if (!trace_path.empty()) {
-    std::ofstream out(trace_path);
-    for (const auto& l : merged.lines) out << l << '\n';
-    std::printf("  trace written to %s\n", trace_path.c_str());
-  }
-  if (!checked.error.empty()) {
-    std::printf("  error: %s\n", checked.error.c_str());
-    return exit_internal;
-  }
-  for (const auto& v : checked.verdicts)
-    if (!v.ok) return exit_property_failed;
-  return exit_ok;
+/// A fresh secret for the run's nodes: 32 random bytes in hex.
+std::string random_secret() {
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  unsigned char bytes[32] = {};
+  random.read(reinterpret_cast<char*>(bytes), sizeof bytes);
+  std::string out;
+  for (unsigned char b : bytes) out += {"0123456789abcdef"[b >> 4], "0123456789abcdef"[b & 15]};
+  return out;
 }
 
-int apply(const troupe::scenario::scenario& s, const troupe::k8s::chaos_plan& plan,
-          const troupe::k8s::chaos_options& options, const troupe::k8s::collect_options& collect,
-          const std::string& trace_path) {
-  for (const auto& d : s.deployments) {
-    const std::vector<std::string> get = {options.kubectl, "get", "statefulset/" + d.name, "-n",
-                                          options.pod_namespace, "-o", "name"};
-    if (run(get, "", "/dev/null") != 0) {
-      std::fprintf(stderr, "troupe k8s: %s failed: deploy the scenario's StatefulSets first (docs/kubernetes.md)\n",
-                   line_of(get).c_str());
-      return exit_bad_input;
+/// One run against the cluster: the steps in order, the faults on time.
+class k8s_run {
+ public:
+  explicit k8s_run(const troupe::k8s::run_plan& plan) : plan_(plan), secret_(random_secret()) {}
+
+  /// Runs one step; "" or what failed.
+  std::string step(const troupe::k8s::chaos_step& step) {
+    std::fprintf(stderr, "[k8s %s] %s%s\n", clock().c_str(), line_of(step.argv).c_str(),
+                 step.manifest ? (" <" + step.manifest->value("kind", std::string()) + " " +
+                                  (*step.manifest)["metadata"].value("name", std::string()) + ">")
+                                     .c_str()
+                               : "");
+    const std::string input =
+        step.manifest ? troupe::k8s::fill_in(step.manifest->dump(), std::to_string(epoch_ns_), secret_) : "";
+    const int code = run(step.argv, input, "");
+    return code == 0 ? std::string() : line_of(step.argv) + ": exit status " + std::to_string(code);
+  }
+  std::string steps(const std::vector<troupe::k8s::chaos_step>& list) {
+    for (const auto& s : list) {
+      if (interrupted) return "interrupted";
+      if (auto failure = step(s); !failure.empty()) return failure;
+    }
+    return {};
+  }
+  /// Best effort: a missing log or trace is reported, the run goes on.
+  void collect(const std::vector<troupe::k8s::collect_step>& list) {
+    for (const auto& c : list) {
+      std::fprintf(stderr, "[k8s %s] %s\n", clock().c_str(), line_of(c.argv).c_str());
+      if (run(c.argv, "", c.stdout_file) != 0)
+        std::fprintf(stderr, "[k8s] %s failed\n", line_of(c.argv).c_str());
     }
   }
-  for (const auto& u : plan.unsupported) std::fprintf(stderr, "[k8s] not played: %s\n", u.c_str());
+
+  /// Time 0: the StatefulSets start with this epoch.
+  void start_clock() {
+    epoch_ns_ = unix_now_ns();
+    origin_ = std::chrono::steady_clock::now();
+  }
+  std::int64_t epoch_ns() const { return epoch_ns_; }
+  std::int64_t elapsed_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - origin_).count();
+  }
+
+  /// Plays the fault steps at their times; the last (the chaos cleanup) always runs.
+  std::string play_faults() {
+    std::string failure;
+    const auto& steps = plan_.faults.steps;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const bool cleanup = i + 1 == steps.size();
+      if (!cleanup && (interrupted || !failure.empty())) continue;  // straight to the cleanup
+      if (failure.empty()) wait_until(steps[i].at_ns);
+      const std::int64_t at = elapsed_ns();
+      if (steps[i].event) {
+        lateness_ns_max_ = std::max(lateness_ns_max_, at - steps[i].at_ns);
+        nlohmann::ordered_json event{{"t", at}, {"ev", "fault"}};
+        for (const auto& [key, value] : steps[i].event->items())
+          if (key != "ev") event[key] = value;
+        events_.push_back(std::move(event));
+      }
+      if (auto problem = step(steps[i]); !problem.empty() && failure.empty()) failure = problem;
+    }
+    return failure;
+  }
+  void wait_until(std::int64_t at_ns) {
+    while (!interrupted && elapsed_ns() < at_ns)
+      std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(at_ns - elapsed_ns(), 20'000'000)));
+  }
+
+  const std::vector<nlohmann::ordered_json>& events() const { return events_; }
+  std::int64_t lateness_ns_max() const { return lateness_ns_max_; }
+
+ private:
+  std::string clock() const {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3fs", epoch_ns_ == 0 ? 0.0 : static_cast<double>(elapsed_ns()) / 1e9);
+    return text;
+  }
+
+  const troupe::k8s::run_plan& plan_;
+  std::string secret_;
+  std::int64_t epoch_ns_ = 0;
+  std::chrono::steady_clock::time_point origin_ = std::chrono::steady_clock::now();
+  std::int64_t lateness_ns_max_ = 0;
+  std::vector<nlohmann::ordered_json> events_;
+};
+
+/// The collected trace files: <directory>/traces/<pod>/trace-<incarnation>.jsonl for every
+/// pod the scenario ever had, in pod order, then incarnation order.
+std::vector<troupe::pods::trace_source> collected_traces(const troupe::scenario::scenario& s,
+                                                         const std::string& directory) {
+  std::vector<troupe::pods::trace_source> out;
+  for (const auto& pod : troupe::k8s::pods_ever(s)) {
+    std::vector<std::pair<unsigned long, std::string>> files;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(directory + "/traces/" + pod, error)) {
+      const std::string name = entry.path().filename().string();
+      unsigned long incarnation = 0;
+      char rest = 0;
+      if (std::sscanf(name.c_str(), "trace-%lu.jsonl%c", &incarnation, &rest) == 1 && name.ends_with(".jsonl"))
+        files.emplace_back(incarnation, entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    // Any incarnation may have been killed (a kill, a pod-failure): a cut-short last line
+    // is skipped, not an error.
+    for (const auto& [incarnation, path] : files) out.push_back({path, pod, true});
+  }
+  return out;
+}
+
+int apply(const troupe::scenario::scenario& s, const troupe::k8s::run_plan& plan,
+          const troupe::k8s::run_options& options, const std::string& trace_path) {
   struct sigaction action{};
   action.sa_handler = on_interrupt;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  const std::string failure = play(plan);
+  for (const auto& u : plan.faults.unsupported) std::fprintf(stderr, "[k8s] not played: %s\n", u.c_str());
+  const auto wall_start = std::chrono::steady_clock::now();
+  k8s_run cluster(plan);
+  std::string failure = cluster.steps(plan.deploy);
+  std::optional<double> ready_seconds;
+  bool started = false;
+  if (failure.empty()) {
+    cluster.start_clock();
+    started = true;
+    failure = cluster.steps(plan.start);
+    if (failure.empty()) failure = cluster.steps(plan.wait_ready);
+    if (failure.empty()) ready_seconds = static_cast<double>(cluster.elapsed_ns()) / 1e9;
+  }
+  if (started && failure.empty()) failure = cluster.play_faults();
+  if (failure == "interrupted") failure.clear();
+  std::filesystem::create_directories(options.directory);
+  if (started && !interrupted) cluster.collect(plan.logs);
+  // The pods stop in any case: a run never leaves them running.
+  std::string stop_failure = plan.stop.empty() ? std::string() : cluster.step(plan.stop.front());
+  if (!interrupted && stop_failure.empty() && started) {
+    std::vector<troupe::k8s::chaos_step> collector(plan.stop.begin() + 1, plan.stop.end());
+    stop_failure = cluster.steps(collector);
+    std::error_code ignored;
+    std::filesystem::remove_all(options.directory + "/traces", ignored);
+    if (stop_failure.empty()) cluster.collect(plan.collect);
+  }
+  for (const auto& step : plan.teardown) (void)cluster.step(step);
   if (interrupted) {
-    std::fprintf(stderr, "[k8s] interrupted: the run's chaos objects were deleted\n");
+    std::fprintf(stderr, "[k8s] interrupted: the run's pods were stopped and its objects deleted\n");
     return exit_interrupted;
   }
-  if (!failure.empty()) {
-    std::printf("error: %s (the run's chaos objects were deleted)\n", failure.c_str());
-    return exit_internal;
-  }
-  std::filesystem::create_directories(collect.directory);
-  for (const auto& c : troupe::k8s::collect_steps(s, options, collect)) {
-    if (run(c.argv, "", c.stdout_file) != 0)
-      std::fprintf(stderr, "[k8s] %s failed (the pod's trace or log is missing)\n", line_of(c.argv).c_str());
-  }
-  return judge(s, collect.directory, trace_path);
+  if (failure.empty() && !stop_failure.empty()) failure = "collecting the traces: " + stop_failure;
+  troupe::pods::run_record record{
+      .platform = "k8s",
+      .epoch_ns = cluster.epoch_ns(),
+      .runner_events = cluster.events(),
+      .traces = collected_traces(s, options.directory),
+      .pods = troupe::k8s::pods_ever(s).size(),
+      .error = failure,
+      .wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(),
+      .ready_seconds = ready_seconds,
+      .lateness_ns_max = cluster.lateness_ns_max(),
+      .not_played = plan.faults.unsupported,
+      .platform_name = "Kubernetes"};
+  if (record.error.empty() && record.traces.empty())
+    record.error = "no trace was collected in " + options.directory + "/traces";
+  std::fprintf(stderr, "[k8s] traces and logs in %s\n", options.directory.c_str());
+  return troupe::pods::judge_run(s, record, trace_path);
 }
 
 }  // namespace
 
 int troupe_k8s_main(int argc, char** argv) {
-  CLI::App app{"troupe k8s: play a scenario's faults against a Kubernetes cluster (kubectl, Chaos Mesh)"};
-  app.footer("By default nothing is applied: the commands and manifests are printed as a shell script.\n"
-             "Exit codes: 0 all properties hold, 1 a property failed, 2 bad input, 3 a command failed, 130 interrupted.");
+  CLI::App app{"troupe k8s: run a scenario on a Kubernetes cluster (its pods as StatefulSets, its faults "
+               "with kubectl and Chaos Mesh) and check its properties"};
+  app.footer("By default nothing is applied: the whole run is printed as a shell script.\n"
+             "Exit codes: 0 all properties hold, 1 a property failed, 2 bad input, 3 a command failed or the\n"
+             "traces could not be checked, 130 interrupted.");
   std::string file, trace_path;
-  troupe::k8s::chaos_options options;
-  troupe::k8s::collect_options collect;
-  bool dry_run = false, apply_flag = false;
+  troupe::k8s::run_options options;
+  bool dry_run = false, apply_flag = false, manifests = false;
   app.add_option("scenario", file, "Scenario file (docs/scenario-format.md)")->required();
-  app.add_option("--namespace", options.pod_namespace, "Namespace of the scenario's StatefulSets")->required();
-  app.add_flag("--dry-run", dry_run, "Print the commands and manifests, apply nothing (the default)");
-  app.add_flag("--apply", apply_flag, "Run the plan against the cluster at the scenario's times");
-  app.add_option("--kubectl", options.kubectl, "kubectl program (default: kubectl on PATH)");
-  app.add_option("--collect", collect.directory, "Folder for the pods' traces and logs (default: <scenario>-k8s)");
-  app.add_option("--trace-in-pod", collect.trace_in_pod, "Where the nodes write their trace inside the pods")
+  app.add_option("--namespace", options.chaos.pod_namespace, "Namespace to run the scenario's pods in")->required();
+  app.add_flag("--dry-run", dry_run, "Print the run as a shell script, apply nothing (the default)");
+  app.add_flag("--apply", apply_flag, "Run the scenario on the cluster, then merge and check the traces");
+  app.add_flag("--manifests", manifests, "Print the run's manifests (YAML) and nothing else");
+  app.add_option("--kubectl", options.chaos.kubectl, "kubectl program (default: kubectl on PATH)");
+  app.add_option("--image", options.manifests.image, "Image of the pods (built from k8s/Containerfile)")
       ->capture_default_str();
+  app.add_option("--collect", options.directory, "Folder for the pods' traces and logs (default: <scenario>-k8s)");
   app.add_option("--trace", trace_path, "Write the merged trace here (with --apply)");
+  app.add_option("--ready-timeout", options.ready_timeout, "The pods must be Ready within this (kubectl duration)")
+      ->capture_default_str();
+  app.add_flag("--keep", options.keep, "Keep the run's objects and trace volumes (the pods are stopped)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? exit_ok : exit_bad_input;
   }
-  if (dry_run && apply_flag) {
-    std::fprintf(stderr, "troupe k8s: --dry-run and --apply exclude each other\n");
+  if (dry_run + apply_flag + manifests > 1) {
+    std::fprintf(stderr, "troupe k8s: --dry-run, --apply and --manifests exclude each other\n");
     return exit_bad_input;
   }
   auto loaded = troupe::scenario::load_scenario_file(file);
@@ -212,16 +289,23 @@ int troupe_k8s_main(int argc, char** argv) {
     return exit_bad_input;
   }
   const auto& s = std::get<troupe::scenario::scenario>(loaded);
-  auto planned = troupe::k8s::plan_for_kubernetes(s, options);
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (options.directory.empty()) options.directory = s.name + "-k8s";
+  auto planned = troupe::k8s::plan_run(s, text.str(), options);
   if (auto* error = std::get_if<std::string>(&planned)) {
     std::fprintf(stderr, "troupe k8s: %s\n", error->c_str());
     return exit_bad_input;
   }
-  const auto& plan = std::get<troupe::k8s::chaos_plan>(planned);
-  if (collect.directory.empty()) collect.directory = s.name + "-k8s";
-  if (!apply_flag) {
-    std::fputs(troupe::k8s::render_script(s, plan, options, collect).c_str(), stdout);
+  const auto& plan = std::get<troupe::k8s::run_plan>(planned);
+  if (manifests) {
+    std::fputs(troupe::k8s::manifests_yaml(troupe::k8s::run_manifests(plan)).c_str(), stdout);
     return exit_ok;
   }
-  return apply(s, plan, options, collect, trace_path);
+  if (!apply_flag) {
+    std::fputs(troupe::k8s::render_script(s, plan, options).c_str(), stdout);
+    return exit_ok;
+  }
+  return apply(s, plan, options, trace_path);
 }

@@ -170,3 +170,40 @@ test('the schema check rejects wrong types and unknown kinds', () => {
   assert.match(validateSchema({ apiVersion: 'example.com/v9', kind: 'Thing', metadata: { name: 'x' } })[0],
     /unknown apiVersion/);
 });
+
+// The manifests `troupe k8s` generates for a scenario (k8s/chaos/testdata, golden files the
+// C++ tests compare with the generator).
+const scenarioManifests = () => YAML.parseAllDocuments(fs.readFileSync(
+  require('path').join(__dirname, '../../chaos/testdata/kv-kill-restart.manifests.yaml'), 'utf8'))
+  .map((d) => d.toJS()).filter(Boolean);
+const scenarioNode = (docs) => docs.find((d) => d.kind === 'StatefulSet').spec.template.spec.containers[0];
+const setArg = (c, flag, value) => {
+  c.args = c.args.filter((a) => !a.startsWith(flag + '='));
+  if (value !== null) c.args.push(`${flag}=${value}`);
+};
+
+test('the scenario manifests of troupe k8s are clean', () => {
+  const docs = scenarioManifests();
+  assert.deepStrictEqual(lint(docs), []);
+  for (const d of docs) assert.deepStrictEqual(validateSchema(d), [], `${d.kind}/${d.metadata.name}`);
+});
+
+test('a scenario pod whose traces are not on its claim', () => {
+  const docs = scenarioManifests();
+  setArg(scenarioNode(docs), '--trace', '/tmp/trace-{incarnation}.jsonl');
+  expectProblem(docs, /--trace \/tmp\/trace-\{incarnation\}.jsonl is not on a volumeClaimTemplate mount/);
+});
+
+test('a scenario pod whose restarts would overwrite its trace', () => {
+  const docs = scenarioManifests();
+  setArg(scenarioNode(docs), '--trace', '/var/lib/troupe/trace.jsonl');
+  expectProblem(docs, /has no \{incarnation\}/);
+});
+
+test('a scenario pod without an incarnation counter or an epoch', () => {
+  const docs = scenarioManifests();
+  setArg(scenarioNode(docs), '--incarnation-file', null);
+  setArg(scenarioNode(docs), '--epoch-ns', null);
+  expectProblem(docs, /a scenario pod needs --incarnation-file/);
+  expectProblem(docs, /a scenario pod needs --epoch-ns/);
+});

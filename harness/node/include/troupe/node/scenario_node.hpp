@@ -37,6 +37,17 @@ struct scenario_pod {
                                                   std::int64_t platform_now_ns,
                                                   std::int64_t epoch_elapsed_ns);
 
+/// `--incarnation-file FILE`: the incarnation of this start of a pod whose restarts keep
+/// the file (a Kubernetes pod's persistent volume). Reads the number in the file (0 when
+/// the file does not exist), adds 1, writes it back (to a temporary file, fsync, rename),
+/// and returns it in `incarnation`. Returns "" or why not (exit code 2): unreadable, not a
+/// number, or not writable. Call once, at the node's start.
+[[nodiscard]] std::string next_incarnation(const std::string& path, std::uint64_t& incarnation);
+
+/// A `--trace` path with every `{incarnation}` replaced by the number, so that each start
+/// of a pod writes a file of its own ("trace-{incarnation}.jsonl" -> "trace-3.jsonl").
+[[nodiscard]] std::string trace_path_of_incarnation(std::string path, std::uint64_t incarnation);
+
 }  // namespace troupe::node
 
 /// The `troupe node` subcommand. `argv[0]` is the program (or subcommand) name; flags

@@ -1,7 +1,7 @@
 #pragma once
 // The plan `troupe k8s SCENARIO --namespace NS` plays against a real cluster: a scenario's
 // fault schedule as kubectl commands and Chaos Mesh manifests, at the scenario's times
-// (docs/kubernetes.md, "Playing a scenario on Kubernetes"). Pure: building the plan runs
+// (docs/kubernetes.md, "A scenario on Kubernetes"). Pure: building the plan runs
 // nothing, so the exact commands and manifests are what the tests check.
 //
 // Conventions: each deployment of the scenario is a StatefulSet of the same name whose
@@ -26,6 +26,9 @@ struct chaos_step {
   /// A manifest the command reads on stdin (`kubectl apply -f -`), if any.
   std::optional<nlohmann::json> manifest;
   std::string note;               ///< how the real platform differs from simulation, if it does
+  /// The trace `fault` event to record when this step is played (without `t`): set on the
+  /// first step of each of the scenario's faults, as `troupe pods` records them.
+  std::optional<nlohmann::json> event;
 };
 
 struct chaos_plan {
