@@ -412,6 +412,7 @@ void cluster_actor::update_universe() {
     if (someone_has_it_up) next.emplace(key, up_number);
   }
   universe_ = std::move(next);
+  seen_up_.clear();  // the universe covers them again
 }
 
 void cluster_actor::down_self(std::string_view reason) {
@@ -441,6 +442,7 @@ void cluster_actor::down_self(std::string_view reason) {
   last_unreachable_.clear();
   last_up_.clear();
   universe_.clear();
+  seen_up_.clear();
   peer_up_.clear();
   not_member_answers_.clear();
   self_.second = random_u64() | 1;
@@ -468,8 +470,13 @@ void cluster_actor::on_tick() {
 
 // -- fencing (docs/cluster.md, "Fencing") ----------------------------------------------------
 
+// The universe leases and fence watches count against: the resolver's universe, the members
+// up now, and every member seen up since the universe was last taken (so that a watch made
+// after some members were already removed, e.g. on a node that joined during a partition,
+// still counts them).
 member_universe cluster_actor::counted_universe() const {
   member_universe counted = universe_;
+  counted.insert(seen_up_.begin(), seen_up_.end());
   for (const auto& [key, info] : state_.members)
     if (info.status == member_status::up) counted.emplace(key, info.up_number);
   return counted;
@@ -512,12 +519,9 @@ void cluster_actor::watch_fence(const member_key& member, std::uint64_t up_numbe
 // again. It confirms every watch from now on.
 void cluster_actor::confirm_replaced() {
   for (auto& [member, watch] : fence_watches_) {
-    for (const auto& [key, up_number] : watch.universe) {
-      if (key == member || watch.confirmed.contains(key) || state_.members.contains(key)) continue;
-      auto newer = state_.members.lower_bound(member_key(key.first, 0));
-      if (newer != state_.members.end() && newer->first.first == key.first)
+    for (const auto& [key, up_number] : watch.universe)
+      if (key != member && !watch.confirmed.contains(key) && replaced(key))
         watch.confirmed.emplace(key, now_ns());
-    }
   }
 }
 
@@ -537,9 +541,19 @@ void cluster_actor::confirm_fences(const member_key& from, const membership_stat
   }
 }
 
+bool cluster_actor::replaced(const member_key& key) const {
+  if (state_.members.contains(key)) return false;
+  auto newer = state_.members.lower_bound(member_key(key.first, 0));
+  return newer != state_.members.end() && newer->first.first == key.first;
+}
+
 void cluster_actor::certify_fences() {
   for (auto it = fence_watches_.begin(); it != fence_watches_.end();) {
-    if (!certified(settings_.downing, settings_.fence, it->second, it->first, now_ns())) {
+    // A member replaced by a newer incarnation of its node has downed itself (stopping its
+    // entities and singleton when its subscribers got the event, a rejoin delay before it
+    // could join again) or died: fenced without a certificate.
+    if (!replaced(it->first) &&
+        !certified(settings_.downing, settings_.fence, it->second, it->first, now_ns())) {
       ++it;
       continue;
     }
@@ -565,6 +579,9 @@ void cluster_actor::record_lease() {
 
 void cluster_actor::publish() {
   if (!member_) return;
+  for (const auto& [key, info] : state_.members)
+    if (info.status == member_status::up) seen_up_.emplace(key, info.up_number);
+  while (seen_up_.size() > 2 * settings_.members_max) seen_up_.erase(seen_up_.begin());
   std::map<std::string, std::pair<std::string, bool>> view;
   for (const auto& [key, info] : state_.members) {
     if (view.contains(key.first)) continue;

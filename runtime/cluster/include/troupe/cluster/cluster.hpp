@@ -168,6 +168,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   void watch_downed_members();
   void confirm_fences(const member_key& from, const membership_state& state);
   void confirm_replaced();
+  /// True when `key` is gone from the state and its node has a newer incarnation in it.
+  bool replaced(const member_key& key) const;
   void certify_fences();
   void record_lease();
   void gossip_to_peers();
@@ -199,6 +201,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   std::vector<member_key> last_up_;
   std::int64_t unreachable_changed_ns_ = 0;
   member_universe universe_;  ///< up members when all were last reachable (see decide)
+  /// Members seen up since universe_ was last taken (bounded by 2 * members_max).
+  member_universe seen_up_;
   /// node -> the up members of the latest gossip from it (bounded by members_max each).
   std::map<std::string, std::set<member_key>> peer_up_;
   /// peer -> when its latest ack of this incarnation's heartbeats stops counting (sent_ns +
