@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -47,12 +48,12 @@ struct builder {
   }
   void apply(std::int64_t at, const std::string& fault, json manifest, std::string note = {}) {
     plan.steps.push_back({at, fault, {o.kubectl, "apply", "-n", o.pod_namespace, "-f", "-"},
-                          std::move(manifest), std::move(note)});
+                          std::move(manifest), std::move(note), std::nullopt});
   }
   void run(std::int64_t at, const std::string& fault, std::vector<std::string> args, std::string note = {}) {
     std::vector<std::string> argv = {o.kubectl};
     argv.insert(argv.end(), args.begin(), args.end());
-    plan.steps.push_back({at, fault, std::move(argv), std::nullopt, std::move(note)});
+    plan.steps.push_back({at, fault, std::move(argv), std::nullopt, std::move(note), std::nullopt});
   }
   void delete_chaos(std::int64_t at, const std::string& fault, const std::string& kinds,
                     const std::string& label_fault) {
@@ -94,8 +95,10 @@ struct builder {
   }
 };
 
-/// The trace event of a played fault, with the fields `troupe pods` gives it.
-json fault_event(const sim::fault& f) {
+/// The trace event of a played fault, with the fields `troupe pods` gives it (the membership
+/// checker reads a scale's `added` and `removed` pods). `replicas` counts each deployment's
+/// pods before the fault and is updated by a scale.
+json fault_event(const sim::fault& f, std::map<std::string, int>& replicas) {
   json event = {{"ev", "fault"}, {"pod", f.pod}, {"kind", sim::to_string(f.kind)}};
   switch (f.kind) {
     case sim::fault_kind::partition:
@@ -107,10 +110,19 @@ json fault_event(const sim::fault& f) {
         event["groups"] = f.groups;
       }
       break;
-    case sim::fault_kind::scale:
+    case sim::fault_kind::scale: {
+      // A StatefulSet's order: new ordinals come up in order, the highest go first.
+      std::vector<std::string> added, removed;
+      int& before = replicas[f.deployment];
+      for (int i = before; i < f.replicas; ++i) added.push_back(f.deployment + "-" + std::to_string(i));
+      for (int i = before - 1; i >= f.replicas; --i) removed.push_back(f.deployment + "-" + std::to_string(i));
+      before = f.replicas;
       event["deployment"] = f.deployment;
       event["replicas"] = f.replicas;
+      event["added"] = added;
+      event["removed"] = removed;
       break;
+    }
     default:
       break;
   }
@@ -149,6 +161,8 @@ std::variant<chaos_plan, std::string> plan_for_kubernetes(const scenario::scenar
   std::stable_sort(faults.begin(), faults.end(),
                    [](const sim::fault& x, const sim::fault& y) { return x.at_ns < y.at_ns; });
   std::size_t index = 0;
+  std::map<std::string, int> replicas;
+  for (const auto& d : s.deployments) replicas[d.name] = d.replicas;
   for (const auto& f : faults) {
     ++index;
     const std::string kind = sim::to_string(f.kind);
@@ -229,7 +243,7 @@ std::variant<chaos_plan, std::string> plan_for_kubernetes(const scenario::scenar
         b.conditions(f.at_ns, kind, f.conditions, index);
         break;
     }
-    if (b.plan.steps.size() > first_step) b.plan.steps[first_step].event = fault_event(f);
+    if (b.plan.steps.size() > first_step) b.plan.steps[first_step].event = fault_event(f, replicas);
   }
   // Cleanup at the end of the run: no chaos object of this scenario is left behind.
   b.run(s.duration_ns, "cleanup",

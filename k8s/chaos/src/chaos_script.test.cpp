@@ -123,6 +123,9 @@ TEST(k8s_script, the_run_is_deployed_started_stopped_collected_and_removed_in_or
   ASSERT_TRUE(p.faults.steps[2].event.has_value());
   EXPECT_EQ((*p.faults.steps[2].event)["kind"], "scale");
   EXPECT_EQ((*p.faults.steps[2].event)["replicas"], 5);
+  // What the membership checker reads: who joined and who left, in StatefulSet order.
+  EXPECT_EQ((*p.faults.steps[2].event)["added"], nlohmann::json({"kv-3", "kv-4"}));
+  EXPECT_EQ((*p.faults.steps[3].event)["removed"], nlohmann::json({"kv-4", "kv-3", "kv-2"}));
 }
 
 TEST(k8s_script, the_variables_are_filled_in_for_apply) {
