@@ -13,12 +13,13 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-void print_summary(const scenario::scenario& s, const run_record& record, const merge_result& merged,
-                   std::size_t after_duration, const checked_trace& checked) {
+void print_summary(const scenario::scenario& s, const run_record& record,
+                   const merge_result& merged, std::size_t after_duration,
+                   const checked_trace& checked) {
   std::printf("scenario %s  platform %s  app %s\n", s.name.c_str(), record.platform.c_str(),
               s.app.c_str());
-  std::printf("  %zu pods, %zu node traces merged: %llu trace events, %zu faults played", record.pods,
-              record.traces.size(), static_cast<unsigned long long>(merged.events),
+  std::printf("  %zu pods, %zu node traces merged: %llu trace events, %zu faults played",
+              record.pods, record.traces.size(), static_cast<unsigned long long>(merged.events),
               record.runner_events.size());
   if (after_duration > 0)
     std::printf(" (%zu after the duration, the pods' shutdown, left out)", after_duration);
@@ -26,7 +27,8 @@ void print_summary(const scenario::scenario& s, const run_record& record, const 
     std::printf(", %llu cut-short lines of killed pods skipped",
                 static_cast<unsigned long long>(merged.truncated_lines));
   std::printf("\n  %zu operations, %zu ok; ran %s in %.2f s wall", checked.operations,
-              checked.operations_ok, sim::format_duration(s.duration_ns).c_str(), record.wall_seconds);
+              checked.operations_ok, sim::format_duration(s.duration_ns).c_str(),
+              record.wall_seconds);
   if (record.ready_seconds) std::printf(" (pods ready after %.2f s)", *record.ready_seconds);
   std::printf(", faults at most %.0f ms late\n", static_cast<double>(record.lateness_ns_max) / 1e6);
   for (const auto& u : record.not_played)
@@ -38,10 +40,16 @@ void print_summary(const scenario::scenario& s, const run_record& record, const 
 
 }  // namespace
 
-int judge_run(const scenario::scenario& s, const run_record& record, const std::string& trace_path) {
-  json header{{"format", "troupe-trace"}, {"version", 1}, {"seed", 0}, {"scenario", s.name},
-              {"build", TROUPE_BUILD_ID}, {"platform", record.platform},
-              {"pods", s.initial_pods()}, {"epoch_ns", record.epoch_ns}};
+int judge_run(const scenario::scenario& s, const run_record& record,
+              const std::string& trace_path) {
+  json header{{"format", "troupe-trace"},
+              {"version", 1},
+              {"seed", 0},
+              {"scenario", s.name},
+              {"build", TROUPE_BUILD_ID},
+              {"platform", record.platform},
+              {"pods", s.initial_pods()},
+              {"epoch_ns", record.epoch_ns}};
   auto merged = merge_traces(header, record.runner_events, record.traces, record.epoch_ns);
   std::string error = record.error;
   checked_trace checked;
@@ -60,7 +68,8 @@ int judge_run(const scenario::scenario& s, const run_record& record, const std::
   } else if (error.empty()) {
     const std::int64_t end_ns = std::max<std::int64_t>(s.duration_ns, 0);
     std::int64_t last_t = 0;
-    if (merged.lines.size() > 1) last_t = json::parse(merged.lines.back()).value("t", std::int64_t{0});
+    if (merged.lines.size() > 1)
+      last_t = json::parse(merged.lines.back()).value("t", std::int64_t{0});
     checked = check_trace(s, merged.lines, std::max(end_ns, last_t));
     error = checked.error;
   }

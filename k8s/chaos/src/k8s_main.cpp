@@ -2,11 +2,11 @@
 
 #include "troupe/k8s/k8s_main.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -27,11 +27,14 @@ constexpr int exit_internal = 3;
 constexpr int exit_interrupted = 130;
 
 volatile std::sig_atomic_t interrupted = 0;
-void on_interrupt(int) { interrupted = 1; }
+void on_interrupt(int) {
+  interrupted = 1;
+}
 
 /// Runs argv with `input` on its stdin and its stdout into `output_file` ("": inherited).
 /// Returns the exit code (-1: could not start).
-int run(const std::vector<std::string>& argv, const std::string& input, const std::string& output_file) {
+int run(const std::vector<std::string>& argv, const std::string& input,
+        const std::string& output_file) {
   int in[2];
   if (pipe2(in, O_CLOEXEC) != 0) return -1;
   std::vector<char*> args;
@@ -96,7 +99,9 @@ class k8s_run {
                                      .c_str()
                                : "");
     const std::string input =
-        step.manifest ? troupe::k8s::fill_in(step.manifest->dump(), std::to_string(epoch_ns_), secret_) : "";
+        step.manifest
+            ? troupe::k8s::fill_in(step.manifest->dump(), std::to_string(epoch_ns_), secret_)
+            : "";
     const int code = run(step.argv, input, "");
     return code == 0 ? std::string() : line_of(step.argv) + ": exit status " + std::to_string(code);
   }
@@ -123,7 +128,9 @@ class k8s_run {
   }
   std::int64_t epoch_ns() const { return epoch_ns_; }
   std::int64_t elapsed_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - origin_).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                origin_)
+        .count();
   }
 
   /// Plays the fault steps at their times; the last (the chaos cleanup) always runs.
@@ -148,7 +155,8 @@ class k8s_run {
   }
   void wait_until(std::int64_t at_ns) {
     while (!interrupted && elapsed_ns() < at_ns)
-      std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(at_ns - elapsed_ns(), 20'000'000)));
+      std::this_thread::sleep_for(
+          std::chrono::nanoseconds(std::min<std::int64_t>(at_ns - elapsed_ns(), 20'000'000)));
   }
 
   const std::vector<nlohmann::ordered_json>& events() const { return events_; }
@@ -157,7 +165,8 @@ class k8s_run {
  private:
   std::string clock() const {
     char text[32];
-    std::snprintf(text, sizeof text, "%.3fs", epoch_ns_ == 0 ? 0.0 : static_cast<double>(elapsed_ns()) / 1e9);
+    std::snprintf(text, sizeof text, "%.3fs",
+                  epoch_ns_ == 0 ? 0.0 : static_cast<double>(elapsed_ns()) / 1e9);
     return text;
   }
 
@@ -177,11 +186,13 @@ std::vector<troupe::pods::trace_source> collected_traces(const troupe::scenario:
   for (const auto& pod : troupe::k8s::pods_ever(s)) {
     std::vector<std::pair<unsigned long, std::string>> files;
     std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(directory + "/traces/" + pod, error)) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(directory + "/traces/" + pod, error)) {
       const std::string name = entry.path().filename().string();
       unsigned long incarnation = 0;
       char rest = 0;
-      if (std::sscanf(name.c_str(), "trace-%lu.jsonl%c", &incarnation, &rest) == 1 && name.ends_with(".jsonl"))
+      if (std::sscanf(name.c_str(), "trace-%lu.jsonl%c", &incarnation, &rest) == 1 &&
+          name.ends_with(".jsonl"))
         files.emplace_back(incarnation, entry.path().string());
     }
     std::sort(files.begin(), files.end());
@@ -194,12 +205,13 @@ std::vector<troupe::pods::trace_source> collected_traces(const troupe::scenario:
 
 int apply(const troupe::scenario::scenario& s, const troupe::k8s::run_plan& plan,
           const troupe::k8s::run_options& options, const std::string& trace_path) {
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = on_interrupt;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  for (const auto& u : plan.faults.unsupported) std::fprintf(stderr, "[k8s] not played: %s\n", u.c_str());
+  for (const auto& u : plan.faults.unsupported)
+    std::fprintf(stderr, "[k8s] not played: %s\n", u.c_str());
   const auto wall_start = std::chrono::steady_clock::now();
   k8s_run cluster(plan);
   std::string failure = cluster.steps(plan.deploy);
@@ -227,7 +239,8 @@ int apply(const troupe::scenario::scenario& s, const troupe::k8s::run_plan& plan
   }
   for (const auto& step : plan.teardown) (void)cluster.step(step);
   if (interrupted) {
-    std::fprintf(stderr, "[k8s] interrupted: the run's pods were stopped and its objects deleted\n");
+    std::fprintf(stderr,
+                 "[k8s] interrupted: the run's pods were stopped and its objects deleted\n");
     return exit_interrupted;
   }
   if (failure.empty() && !stop_failure.empty()) failure = "collecting the traces: " + stop_failure;
@@ -238,7 +251,8 @@ int apply(const troupe::scenario::scenario& s, const troupe::k8s::run_plan& plan
       .traces = collected_traces(s, options.directory),
       .pods = troupe::k8s::pods_ever(s).size(),
       .error = failure,
-      .wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(),
+      .wall_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(),
       .ready_seconds = ready_seconds,
       .lateness_ns_max = cluster.lateness_ns_max(),
       .not_played = plan.faults.unsupported,
@@ -252,27 +266,38 @@ int apply(const troupe::scenario::scenario& s, const troupe::k8s::run_plan& plan
 }  // namespace
 
 int troupe_k8s_main(int argc, char** argv) {
-  CLI::App app{"troupe k8s: run a scenario on a Kubernetes cluster (its pods as StatefulSets, its faults "
-               "with kubectl and Chaos Mesh) and check its properties"};
-  app.footer("By default nothing is applied: the whole run is printed as a shell script.\n"
-             "Exit codes: 0 all properties hold, 1 a property failed, 2 bad input, 3 a command failed or the\n"
-             "traces could not be checked, 130 interrupted.");
+  CLI::App app{
+      "troupe k8s: run a scenario on a Kubernetes cluster (its pods as StatefulSets, its faults "
+      "with kubectl and Chaos Mesh) and check its properties"};
+  app.footer(
+      "By default nothing is applied: the whole run is printed as a shell script.\n"
+      "Exit codes: 0 all properties hold, 1 a property failed, 2 bad input, 3 a command failed or "
+      "the\n"
+      "traces could not be checked, 130 interrupted.");
   std::string file, trace_path;
   troupe::k8s::run_options options;
   bool dry_run = false, apply_flag = false, manifests = false;
   app.add_option("scenario", file, "Scenario file (docs/scenario-format.md)")->required();
-  app.add_option("--namespace", options.chaos.pod_namespace, "Namespace to run the scenario's pods in")->required();
-  app.add_flag("--dry-run", dry_run, "Print the run as a shell script, apply nothing (the default)");
-  app.add_flag("--apply", apply_flag, "Run the scenario on the cluster, then merge and check the traces");
+  app.add_option("--namespace", options.chaos.pod_namespace,
+                 "Namespace to run the scenario's pods in")
+      ->required();
+  app.add_flag("--dry-run", dry_run,
+               "Print the run as a shell script, apply nothing (the default)");
+  app.add_flag("--apply", apply_flag,
+               "Run the scenario on the cluster, then merge and check the traces");
   app.add_flag("--manifests", manifests, "Print the run's manifests (YAML) and nothing else");
   app.add_option("--kubectl", options.chaos.kubectl, "kubectl program (default: kubectl on PATH)");
-  app.add_option("--image", options.manifests.image, "Image of the pods (built from k8s/Containerfile)")
+  app.add_option("--image", options.manifests.image,
+                 "Image of the pods (built from k8s/Containerfile)")
       ->capture_default_str();
-  app.add_option("--collect", options.directory, "Folder for the pods' traces and logs (default: <scenario>-k8s)");
+  app.add_option("--collect", options.directory,
+                 "Folder for the pods' traces and logs (default: <scenario>-k8s)");
   app.add_option("--trace", trace_path, "Write the merged trace here (with --apply)");
-  app.add_option("--ready-timeout", options.ready_timeout, "The pods must be Ready within this (kubectl duration)")
+  app.add_option("--ready-timeout", options.ready_timeout,
+                 "The pods must be Ready within this (kubectl duration)")
       ->capture_default_str();
-  app.add_flag("--keep", options.keep, "Keep the run's objects and trace volumes (the pods are stopped)");
+  app.add_flag("--keep", options.keep,
+               "Keep the run's objects and trace volumes (the pods are stopped)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -54,8 +54,8 @@ json node_container(const scenario::scenario& s, const manifest_options& o) {
         "--secret-file=/etc/troupe/secret/cluster-secret",
         // One trace file per start of the pod, numbered by the counter on the same volume:
         // a restarted pod neither overwrites its earlier trace nor reuses its message ids.
-        "--trace=" + dir + "/trace-{incarnation}.jsonl", "--incarnation-file=" + dir + "/incarnation",
-        "--epoch-ns=$(TROUPE_EPOCH_NS)",
+        "--trace=" + dir + "/trace-{incarnation}.jsonl",
+        "--incarnation-file=" + dir + "/incarnation", "--epoch-ns=$(TROUPE_EPOCH_NS)",
         "--management=0.0.0.0:" + std::to_string(management_port),
         "--grace=" + std::to_string(o.grace_seconds) + "s"}},
       {"env",
@@ -67,14 +67,20 @@ json node_container(const scenario::scenario& s, const manifest_options& o) {
         {{"name", "management"}, {"containerPort", management_port}, {"protocol", "TCP"}}}},
       {"readinessProbe",
        {{"httpGet", {{"path", "/ready"}, {"port", "management"}}},
-        {"periodSeconds", 2}, {"timeoutSeconds", 2}, {"failureThreshold", 3}}},
+        {"periodSeconds", 2},
+        {"timeoutSeconds", 2},
+        {"failureThreshold", 3}}},
       {"livenessProbe",
        {{"httpGet", {{"path", "/alive"}, {"port", "management"}}},
-        {"initialDelaySeconds", 10}, {"periodSeconds", 10}, {"timeoutSeconds", 2},
+        {"initialDelaySeconds", 10},
+        {"periodSeconds", 10},
+        {"timeoutSeconds", 2},
         {"failureThreshold", 3}}},
-      {"resources", {{"requests", {{"cpu", "250m"}, {"memory", "256Mi"}}}, {"limits", {{"memory", "512Mi"}}}}},
+      {"resources",
+       {{"requests", {{"cpu", "250m"}, {"memory", "256Mi"}}}, {"limits", {{"memory", "512Mi"}}}}},
       {"securityContext",
-       {{"allowPrivilegeEscalation", false}, {"readOnlyRootFilesystem", true},
+       {{"allowPrivilegeEscalation", false},
+        {"readOnlyRootFilesystem", true},
         {"capabilities", {{"drop", {"ALL"}}}}}},
       {"volumeMounts",
        {{{"name", "cluster-secret"}, {"mountPath", "/etc/troupe/secret"}, {"readOnly", true}},
@@ -93,7 +99,9 @@ std::string run_object_name(const scenario::scenario& s, const std::string& suff
   return "troupe-" + s.name + (suffix.empty() ? "" : "-" + suffix);
 }
 
-std::string run_selector(const scenario::scenario& s) { return "troupe.dev/scenario=" + s.name; }
+std::string run_selector(const scenario::scenario& s) {
+  return "troupe.dev/scenario=" + s.name;
+}
 
 std::vector<std::string> pods_ever(const scenario::scenario& s) {
   std::map<std::string, int> replicas;
@@ -109,26 +117,34 @@ std::vector<std::string> pods_ever(const scenario::scenario& s) {
 
 std::vector<json> shared_manifests(const scenario::scenario& s, const std::string& scenario_text,
                                    const manifest_options& o) {
-  json config_map = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+  json config_map = {{"apiVersion", "v1"},
+                     {"kind", "ConfigMap"},
                      {"metadata", metadata(s, o, run_object_name(s, "scenario"), "scenario")},
                      {"data", {{"scenario.json", scenario_text}}}};
   // The run's own secret: its nodes authenticate each other with it, nothing else does.
-  json secret = {{"apiVersion", "v1"}, {"kind", "Secret"},
+  json secret = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
                  {"metadata", metadata(s, o, run_object_name(s, "secret"), "secret")},
                  {"type", "Opaque"},
                  {"stringData", {{"cluster-secret", secret_variable}}}};
   // Headless, publishing not-ready pods: a node that is not yet an Up member must be found
   // by its peers (k8s/base/services.yaml). Gives each pod the DNS name of its --peers entry.
   json service = {
-      {"apiVersion", "v1"}, {"kind", "Service"},
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
       {"metadata", metadata(s, o, run_object_name(s), "node")},
       {"spec",
        {{"clusterIP", "None"},
         {"publishNotReadyAddresses", true},
         {"selector", {{"troupe.dev/scenario", s.name}, {"app.kubernetes.io/component", "node"}}},
         {"ports",
-         {{{"name", "remoting"}, {"port", remoting_port}, {"targetPort", "remoting"}, {"protocol", "TCP"}},
-          {{"name", "management"}, {"port", management_port}, {"targetPort", "management"},
+         {{{"name", "remoting"},
+           {"port", remoting_port},
+           {"targetPort", "remoting"},
+           {"protocol", "TCP"}},
+          {{"name", "management"},
+           {"port", management_port},
+           {"targetPort", "management"},
            {"protocol", "TCP"}}}}}}};
   return {config_map, secret, service};
 }
@@ -142,7 +158,8 @@ std::vector<json> statefulset_manifests(const scenario::scenario& s, const manif
     json claim_labels = labels(s, "traces");
     claim_labels["app"] = d.name;
     json statefulset = {
-        {"apiVersion", "apps/v1"}, {"kind", "StatefulSet"},
+        {"apiVersion", "apps/v1"},
+        {"kind", "StatefulSet"},
         {"metadata", metadata(s, o, d.name, "node")},
         {"spec",
          {{"serviceName", run_object_name(s)},
@@ -178,12 +195,16 @@ std::vector<json> statefulset_manifests(const scenario::scenario& s, const manif
 json collector_manifest(const scenario::scenario& s, const manifest_options& o) {
   json mounts = json::array(), volumes = json::array();
   for (const auto& pod : pods_ever(s)) {
-    mounts.push_back({{"name", pod}, {"mountPath", std::string(collector_directory) + "/" + pod},
+    mounts.push_back({{"name", pod},
+                      {"mountPath", std::string(collector_directory) + "/" + pod},
                       {"readOnly", true}});
     // The claim a StatefulSet made for the pod: <template>-<statefulset>-<ordinal>.
-    volumes.push_back({{"name", pod}, {"persistentVolumeClaim", {{"claimName", "traces-" + pod}, {"readOnly", true}}}});
+    volumes.push_back(
+        {{"name", pod},
+         {"persistentVolumeClaim", {{"claimName", "traces-" + pod}, {"readOnly", true}}}});
   }
-  return {{"apiVersion", "v1"}, {"kind", "Pod"},
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
           {"metadata", metadata(s, o, run_object_name(s, "collect"), "collector")},
           {"spec",
            {{"automountServiceAccountToken", false},
@@ -198,7 +219,8 @@ json collector_manifest(const scenario::scenario& s, const manifest_options& o) 
                {"command", {"sleep", "infinity"}},
                {"resources", {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}}},
                {"securityContext",
-                {{"allowPrivilegeEscalation", false}, {"readOnlyRootFilesystem", true},
+                {{"allowPrivilegeEscalation", false},
+                 {"readOnlyRootFilesystem", true},
                  {"capabilities", {{"drop", {"ALL"}}}}}},
                {"volumeMounts", mounts}}}},
             {"volumes", volumes}}}};

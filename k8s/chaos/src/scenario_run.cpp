@@ -42,12 +42,14 @@ std::vector<std::string> pods_at_end(const scenario::scenario& s) {
   return pods;
 }
 
-std::variant<run_plan, std::string> plan_run(const scenario::scenario& s, const std::string& scenario_text,
+std::variant<run_plan, std::string> plan_run(const scenario::scenario& s,
+                                             const std::string& scenario_text,
                                              const run_options& o) {
   auto faults = plan_for_kubernetes(s, o.chaos);
   if (auto* error = std::get_if<std::string>(&faults)) return *error;
   if (run_object_name(s).size() > service_name_max)
-    return "scenario name '" + s.name + "' is too long for the run's Service (troupe-<name>, at most 63)";
+    return "scenario name '" + s.name +
+           "' is too long for the run's Service (troupe-<name>, at most 63)";
   for (const auto& d : s.deployments)
     if (d.name.size() > statefulset_name_max)
       return "deployment '" + d.name + "' is too long for a StatefulSet name (at most 52)";
@@ -57,21 +59,25 @@ std::variant<run_plan, std::string> plan_run(const scenario::scenario& s, const 
   run_plan plan;
   plan.faults = std::move(std::get<chaos_plan>(faults));
 
-  plan.deploy.push_back(b.kubectl(
-      {"delete", "statefulset,pod,service,configmap,secret,persistentvolumeclaim", "-n", ns, "-l",
-       selector, "--ignore-not-found", "--wait=true"},
-      "a previous run's objects and trace volumes go first: old traces must not mix with this run's"));
+  plan.deploy.push_back(
+      b.kubectl({"delete", "statefulset,pod,service,configmap,secret,persistentvolumeclaim", "-n",
+                 ns, "-l", selector, "--ignore-not-found", "--wait=true"},
+                "a previous run's objects and trace volumes go first: old traces must not mix with "
+                "this run's"));
   manifest_options m = o.manifests;
   m.pod_namespace = ns;
-  for (auto& manifest : shared_manifests(s, scenario_text, m)) plan.deploy.push_back(b.apply(std::move(manifest)));
+  for (auto& manifest : shared_manifests(s, scenario_text, m))
+    plan.deploy.push_back(b.apply(std::move(manifest)));
 
-  for (auto& manifest : statefulset_manifests(s, m)) plan.start.push_back(b.apply(std::move(manifest)));
+  for (auto& manifest : statefulset_manifests(s, m))
+    plan.start.push_back(b.apply(std::move(manifest)));
   for (const auto& d : s.deployments)
-    plan.wait_ready.push_back(b.kubectl({"rollout", "status", "statefulset/" + d.name, "-n", ns,
-                                         "--timeout=" + o.ready_timeout}));
+    plan.wait_ready.push_back(b.kubectl(
+        {"rollout", "status", "statefulset/" + d.name, "-n", ns, "--timeout=" + o.ready_timeout}));
 
   for (const auto& pod : pods_at_end(s))
-    plan.logs.push_back({{o.chaos.kubectl, "logs", "-n", ns, pod}, o.directory + "/" + pod + ".log"});
+    plan.logs.push_back(
+        {{o.chaos.kubectl, "logs", "-n", ns, pod}, o.directory + "/" + pod + ".log"});
 
   plan.stop.push_back(b.kubectl(
       {"delete", "statefulset", "-n", ns, "-l", selector, "--cascade=foreground", "--wait=true"},
@@ -84,11 +90,12 @@ std::variant<run_plan, std::string> plan_run(const scenario::scenario& s, const 
                            o.directory + "/traces"},
                           ""});
 
-  plan.teardown.push_back(b.kubectl({"delete", "pod", collector, "-n", ns, "--ignore-not-found", "--wait=false"}));
+  plan.teardown.push_back(
+      b.kubectl({"delete", "pod", collector, "-n", ns, "--ignore-not-found", "--wait=false"}));
   if (!o.keep) {
-    plan.teardown.push_back(b.kubectl(
-        {"delete", "service,configmap,secret,persistentvolumeclaim", "-n", ns, "-l", selector,
-         "--ignore-not-found", "--wait=false"}));
+    plan.teardown.push_back(
+        b.kubectl({"delete", "service,configmap,secret,persistentvolumeclaim", "-n", ns, "-l",
+                   selector, "--ignore-not-found", "--wait=false"}));
   }
   return plan;
 }
@@ -104,7 +111,8 @@ std::vector<json> run_manifests(const run_plan& plan) {
 std::string fill_in(std::string text, const std::string& epoch_ns, const std::string& secret) {
   for (const auto& [variable, value] : {std::pair{std::string(epoch_variable), epoch_ns},
                                         std::pair{std::string(secret_variable), secret}}) {
-    for (auto at = text.find(variable); at != std::string::npos; at = text.find(variable, at + value.size()))
+    for (auto at = text.find(variable); at != std::string::npos;
+         at = text.find(variable, at + value.size()))
       text.replace(at, variable.size(), value);
   }
   return text;

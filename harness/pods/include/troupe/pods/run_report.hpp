@@ -5,9 +5,8 @@
 /// check the properties as `troupe run` does, print the summary and verdicts, write the
 /// merged trace. Exit codes as `troupe run`.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,18 +18,18 @@ namespace troupe::pods {
 
 /// What a real run did, as its runner saw it.
 struct run_record {
-  std::string platform;  ///< the merged trace header's `platform`: "pods", "k8s"
+  std::string platform;       ///< the merged trace header's `platform`: "pods", "k8s"
   std::int64_t epoch_ns = 0;  ///< Unix time of the run's time 0, given to every node
   std::vector<nlohmann::ordered_json> runner_events;  ///< faults as played (`t` since time 0)
-  std::vector<trace_source> traces;  ///< one file per pod incarnation
-  std::size_t pods = 0;              ///< pods that ran
+  std::vector<trace_source> traces;                   ///< one file per pod incarnation
+  std::size_t pods = 0;                               ///< pods that ran
   /// Why the run cannot be judged (a node died, a command failed); "" when it can. A run
   /// that did not happen as the scenario says gets no verdicts.
   std::string error;
   double wall_seconds = 0;
-  std::optional<double> ready_seconds;  ///< from time 0 until the initial pods were ready
-  std::int64_t lateness_ns_max = 0;     ///< how late the latest fault was played
-  std::vector<std::string> not_played;  ///< faults the platform could not play, one line each
+  std::optional<double> ready_seconds;       ///< from time 0 until the initial pods were ready
+  std::int64_t lateness_ns_max = 0;          ///< how late the latest fault was played
+  std::vector<std::string> not_played;       ///< faults the platform could not play, one line each
   std::string platform_name = "local pods";  ///< for "not played on <platform_name>: ..."
 };
 

@@ -17,6 +17,7 @@ namespace troupe::k8s {
 std::string here_document(const std::string& text);
 
 /// The dry-run script.
-std::string render_script(const scenario::scenario& s, const run_plan& plan, const run_options& options);
+std::string render_script(const scenario::scenario& s, const run_plan& plan,
+                          const run_options& options);
 
 }  // namespace troupe::k8s

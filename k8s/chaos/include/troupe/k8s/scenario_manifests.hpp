@@ -11,7 +11,6 @@
 /// `${EPOCH_NS}` (the run's time 0, Unix ns, the same for every pod) and `${CLUSTER_SECRET}`.
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -25,7 +24,7 @@ inline constexpr const char* secret_variable = "${CLUSTER_SECRET}";
 
 struct manifest_options {
   std::string pod_namespace = "default";
-  std::string image = "troupe:dev";  ///< built from k8s/Containerfile
+  std::string image = "troupe:dev";         ///< built from k8s/Containerfile
   std::string trace_volume_size = "100Mi";  ///< each pod's PersistentVolumeClaim
   int grace_seconds = 20;  ///< the nodes' --grace; terminationGracePeriodSeconds is 10 s more
 };

@@ -15,9 +15,9 @@
 namespace troupe::k8s {
 
 struct run_options {
-  chaos_options chaos;         ///< kubectl, namespace (also used for the manifests)
-  manifest_options manifests;  ///< image, volume size, grace
-  std::string directory;       ///< local folder for the traces and logs
+  chaos_options chaos;                 ///< kubectl, namespace (also used for the manifests)
+  manifest_options manifests;          ///< image, volume size, grace
+  std::string directory;               ///< local folder for the traces and logs
   std::string ready_timeout = "300s";  ///< the StatefulSets' rollout must end within this
   bool keep = false;  ///< keep the run's objects and trace volumes (the pods are stopped)
 };
