@@ -191,6 +191,8 @@ def main(args):
             stop_pid(pid, signal.SIGKILL)
         save("pods.json", {})
         return 0
+    if verb == "get" and args[1] == "namespace":
+        return 0  # every namespace exists
     if verb == "apply":
         manifest = json.load(sys.stdin)
         objects[manifest["metadata"]["name"]] = manifest

@@ -24,6 +24,7 @@ namespace {
 constexpr int exit_ok = 0;
 constexpr int exit_bad_input = 2;
 constexpr int exit_internal = 3;
+constexpr int exit_skipped = 77;
 constexpr int exit_interrupted = 130;
 
 volatile std::sig_atomic_t interrupted = 0;
@@ -212,6 +213,16 @@ int apply(const troupe::scenario::scenario& s, const troupe::k8s::run_plan& plan
   sigaction(SIGTERM, &action, nullptr);
   for (const auto& u : plan.faults.unsupported)
     std::fprintf(stderr, "[k8s] not played: %s\n", u.c_str());
+  // As `troupe pods` without root: no platform to run on is a skip, not a failure.
+  const std::vector<std::string> reach = {options.chaos.kubectl, "get", "namespace",
+                                          options.chaos.pod_namespace, "-o", "name"};
+  if (run(reach, "", "/dev/null") != 0) {
+    std::fprintf(stderr,
+                 "troupe k8s: skipped: `%s` failed (no kubectl, no cluster, or no such "
+                 "namespace: kubectl create namespace %s)\n",
+                 line_of(reach).c_str(), options.chaos.pod_namespace.c_str());
+    return exit_skipped;
+  }
   const auto wall_start = std::chrono::steady_clock::now();
   k8s_run cluster(plan);
   std::string failure = cluster.steps(plan.deploy);
@@ -271,9 +282,9 @@ int troupe_k8s_main(int argc, char** argv) {
       "with kubectl and Chaos Mesh) and check its properties"};
   app.footer(
       "By default nothing is applied: the whole run is printed as a shell script.\n"
-      "Exit codes: 0 all properties hold, 1 a property failed, 2 bad input, 3 a command failed or "
-      "the\n"
-      "traces could not be checked, 130 interrupted.");
+      "Exit codes: 0 all properties hold, 1 a property failed, 2 bad input, 3 a command failed\n"
+      "or the traces could not be checked, 77 no kubectl, cluster or namespace (skipped),\n"
+      "130 interrupted.");
   std::string file, trace_path;
   troupe::k8s::run_options options;
   bool dry_run = false, apply_flag = false, manifests = false;

@@ -5,7 +5,8 @@
 /// kubectl and Chaos Mesh, stops the pods, collects every pod incarnation's trace, removes
 /// what it created, and merges and checks the traces as `troupe pods` does. By default (a dry
 /// run) it prints the run as a shell script and touches nothing. Exit codes as `troupe pods`:
-/// 0, 1 a property failed, 2 bad input, 3 a command failed, 130 interrupted.
+/// 0, 1 a property failed, 2 bad input, 3 a command failed, 77 skipped (no kubectl, cluster or
+/// namespace to run on), 130 interrupted.
 
 /// `argv[0]` is the subcommand's name; flags follow. Call from the main thread.
 int troupe_k8s_main(int argc, char** argv);
