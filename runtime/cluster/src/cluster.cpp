@@ -284,7 +284,8 @@ void cluster_actor::sync_detectors() {
   for (const auto& [key, info] : state_.members)
     if (key != self_ && info.status < member_status::down && !detectors_.contains(key))
       detectors_.emplace(key, phi_detector(settings_.failure_detector, now_ns()));
-  std::erase_if(ack_expiry_ns_, [&](const auto& ack) { return !state_.members.contains(ack.first); });
+  std::erase_if(ack_expiry_ns_,
+                [&](const auto& ack) { return !state_.members.contains(ack.first); });
 }
 
 void cluster_actor::update_reachability() {
@@ -535,8 +536,9 @@ void cluster_actor::watch_downed_members() {
 void cluster_actor::confirm_fences(const member_key& from, const membership_state& state) {
   for (auto& [member, watch] : fence_watches_) {
     auto info = state.members.find(member);
-    const bool has_it_down = state.is_tombstoned(member) ||
-                             (info != state.members.end() && info->second.status >= member_status::down);
+    const bool has_it_down =
+        state.is_tombstoned(member) ||
+        (info != state.members.end() && info->second.status >= member_status::down);
     if (has_it_down) watch.confirmed.try_emplace(from, now_ns());
   }
 }

@@ -25,7 +25,9 @@ struct schedule_options {
   int episodes_max = 5;
 };
 
-inline std::string pod_name(int i) { return "kv-" + std::to_string(i); }
+inline std::string pod_name(int i) {
+  return "kv-" + std::to_string(i);
+}
 
 /// Random faults for `pods` pods (sorted by time); a pod is killed or paused by one episode at
 /// a time (the simulator refuses a restart of a live pod and a pause of a dead one).
@@ -80,8 +82,8 @@ inline std::vector<fault> random_faults(int pods, const schedule_options& option
       if (start <= busy) continue;
       busy = start + length;
       faults.push_back(at(start, kill ? fault_kind::kill : fault_kind::pause, pod_name(pod)));
-      faults.push_back(at(start + length, kill ? fault_kind::restart : fault_kind::resume,
-                          pod_name(pod)));
+      faults.push_back(
+          at(start + length, kill ? fault_kind::restart : fault_kind::resume, pod_name(pod)));
     } else {  // clock skew from the start
       fault f = at(0, fault_kind::skew, pod_name(pod));
       f.offset_ns = *rc::gen::inRange(-1000, 1001) * ms;

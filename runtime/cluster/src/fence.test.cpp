@@ -23,7 +23,9 @@ member_universe universe_of(int size) {
   return u;
 }
 
-member_key kv(int i) { return member_key("kv-" + std::to_string(i), 1); }
+member_key kv(int i) {
+  return member_key("kv-" + std::to_string(i), 1);
+}
 
 TEST(fence, the_default_timing_satisfies_the_inequality) {
   EXPECT_TRUE(fence_timing_holds(fence_settings{}));
@@ -83,8 +85,8 @@ RC_GTEST_PROP(fence, a_superset_of_a_winning_side_wins, ()) {
   const int size = *rc::gen::inRange(1, 8);
   const auto u = universe_of(size);
   downing_settings settings;
-  settings.strategy = *rc::gen::element(downing_strategy::keep_majority,
-                                        downing_strategy::keep_oldest);
+  settings.strategy =
+      *rc::gen::element(downing_strategy::keep_majority, downing_strategy::keep_oldest);
   settings.down_if_alone = *rc::gen::arbitrary<bool>();
   const auto mask = *rc::gen::inRange<std::uint32_t>(0, 1u << size);
   const auto extra = *rc::gen::inRange<std::uint32_t>(0, 1u << size);

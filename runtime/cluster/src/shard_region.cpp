@@ -179,7 +179,9 @@ void region_core::on_fence(const fence_state& fence, std::int64_t asked_ns) {
   flush();
 }
 
-bool region_core::leased() const { return serving_ && self_.now_ns() < lease_until_ns_; }
+bool region_core::leased() const {
+  return serving_ && self_.now_ns() < lease_until_ns_;
+}
 
 // Every entity stops (the shards are not handed off: this node keeps them in the table, and
 // starts them again on the next message once it holds the lease); so does the coordinator.

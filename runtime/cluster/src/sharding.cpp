@@ -199,8 +199,8 @@ void shard_coordinator::free_dead_homes() {
     if (now - at->second < settings_.handover_margin_ns) return false;
     // Certified fenced: a fence answer asked after this coordinator saw it dead no longer
     // lists it (the cluster actor watches a member before it reports it down or removed).
-    return fence_asked_ns_ >= at->second && !std::binary_search(uncertain_.begin(), uncertain_.end(),
-                                                                member_key(node, uid)) &&
+    return fence_asked_ns_ >= at->second &&
+           !std::binary_search(uncertain_.begin(), uncertain_.end(), member_key(node, uid)) &&
            !(!uncertain_.empty() && uncertain_.front().first == "*");
   };
   for (shard_id shard = 0; shard < settings_.shard_count; ++shard) {

@@ -52,8 +52,12 @@ void check_schedule(bool pauses) {
   RC_ASSERT(all_shards_served(r, 30, last_fault_ns(o.cluster.faults), {}) > 0);
 }
 
-void no_entity_runs_twice() { check_schedule(false); }
-void no_entity_runs_twice_with_pauses() { check_schedule(true); }
+void no_entity_runs_twice() {
+  check_schedule(false);
+}
+void no_entity_runs_twice_with_pauses() {
+  check_schedule(true);
+}
 
 // 10 cases by default (each simulates 20-40 s; about 5 s, 25 s under ASan on a loaded
 // machine), random seeds; RC_PARAMS (e.g. "max_success=2000") overrides.

@@ -229,22 +229,25 @@ inline std::int64_t all_shards_served(const sharding_result& r, std::uint32_t sh
 /// after the resume, no probe is answered by it and it stops within `stop_within_ns` (the
 /// region checks its lease before every delivery and fences at its next tick). Everything
 /// else is entity_unique: two instances of an entity on pods that are not paused fail.
-inline troupe::checkers::verdict check_entity_unique_with_pauses(
-    const sharding_result& r, std::int64_t stop_within_ns = 250 * ms) {
+inline troupe::checkers::verdict check_entity_unique_with_pauses(const sharding_result& r,
+                                                                 std::int64_t stop_within_ns = 250 *
+                                                                                               ms) {
   troupe::checkers::verdict out;
   out.property = "entity_unique (pauses)";
   using instance = std::pair<std::string, std::uint64_t>;  // pod, instance
   std::map<std::string, std::set<instance>> active;        // entity -> instances
   std::set<std::string> paused;
   std::map<std::string, std::int64_t> resumed_at;
-  std::map<std::string, std::set<std::pair<std::string, std::uint64_t>>> stale;  // pod -> entity, instance
+  std::map<std::string, std::set<std::pair<std::string, std::uint64_t>>>
+      stale;  // pod -> entity, instance
   auto fail = [&](const nlohmann::json& e, const std::string& what) {
     out.ok = false;
     out.message = what + " at t=" + std::to_string(e["t"].get<std::int64_t>());
     return out;
   };
   auto end_pod = [&](const std::string& pod) {
-    for (auto& [entity, set] : active) std::erase_if(set, [&](auto& one) { return one.first == pod; });
+    for (auto& [entity, set] : active)
+      std::erase_if(set, [&](auto& one) { return one.first == pod; });
     stale.erase(pod);
     paused.erase(pod);
   };

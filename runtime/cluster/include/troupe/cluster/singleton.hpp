@@ -72,8 +72,10 @@ class singleton_manager final : public actor<singleton_protocol> {
     }
     if (auto* fence = std::get_if<singleton_fence>(&message)) {
       lease_until_ns_ = fence->fence.lease_until_ns;
-      if (fence->fence.uncertain.empty()) certain_since_ask_ns_ = fence->asked_ns;
-      else certain_since_ask_ns_.reset();
+      if (fence->fence.uncertain.empty())
+        certain_since_ask_ns_ = fence->asked_ns;
+      else
+        certain_since_ask_ns_.reset();
       if (now_ns() >= lease_until_ns_) set_running(false);
       return;
     }
@@ -104,13 +106,12 @@ class singleton_manager final : public actor<singleton_protocol> {
   }
   void ask_fence() {
     const std::int64_t asked = now_ns();
-    this->template ask<fence_state>(cluster_, get_fence{}, std::chrono::seconds(1),
-                                    [this, asked](result<fence_state> answer) {
-                                      if (!answer.ok()) return;
-                                      singleton_protocol message =
-                                          singleton_fence{std::move(answer.value()), asked};
-                                      on_message(message);
-                                    });
+    this->template ask<fence_state>(
+        cluster_, get_fence{}, std::chrono::seconds(1), [this, asked](result<fence_state> answer) {
+          if (!answer.ok()) return;
+          singleton_protocol message = singleton_fence{std::move(answer.value()), asked};
+          on_message(message);
+        });
   }
   void set_running(bool run) {
     if (run == running_.valid()) return;
