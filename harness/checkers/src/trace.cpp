@@ -278,6 +278,20 @@ std::optional<std::string> add_entity(trace& out, const json& event, std::uint64
   return std::nullopt;
 }
 
+std::optional<std::string> add_shard(trace& out, const json& event, std::uint64_t seq,
+                                     std::int64_t t, bool started) {
+  if (auto problem = need(event, "type", json::value_t::string)) {
+    return problem;
+  }
+  if (auto problem = need(event, "shard", json::value_t::number_unsigned)) {
+    return problem;
+  }
+  out.shards.push_back(shard_event{seq, t, event["pod"].get<std::string>(),
+                                   event["type"].get<std::string>(),
+                                   event["shard"].get<std::uint64_t>(), started});
+  return std::nullopt;
+}
+
 // Checks the fields every event has, and their order against the previous event.
 std::optional<std::string> check_common(const json& event, const trace& so_far) {
   if (auto problem = need(event, "seq", json::value_t::number_unsigned)) {
@@ -324,6 +338,8 @@ std::optional<std::string> add_event(trace& out, history_builder& operations, co
   if (kind == "singleton") return add_singleton(out, event, seq, t);
   if (kind == "entity_start") return add_entity(out, event, seq, t, true);
   if (kind == "entity_stop") return add_entity(out, event, seq, t, false);
+  if (kind == "shard_start") return add_shard(out, event, seq, t, true);
+  if (kind == "shard_stop") return add_shard(out, event, seq, t, false);
   return std::nullopt;  // Kinds the checkers do not read, and unknown kinds, are skipped.
 }
 

@@ -84,6 +84,17 @@ struct entity_event {
   bool started = false;        ///< true: entity_start; false: entity_stop.
 };
 
+/// A `shard_start` or `shard_stop` event of a shard region: `pod` began or ended hosting
+/// `shard` of the entity type `type`.
+struct shard_event {
+  std::uint64_t seq = 0;    ///< the event's seq.
+  std::int64_t t = 0;       ///< the event's virtual time, nanoseconds.
+  std::string pod;          ///< the pod whose region started or stopped hosting the shard.
+  std::string type;         ///< the entity type (the sharding's type name).
+  std::uint64_t shard = 0;  ///< the shard number.
+  bool started = false;     ///< true: shard_start; false: shard_stop.
+};
+
 /// The parts of one trace the checkers read.
 struct trace {
   trace_header header;                  ///< line 1.
@@ -93,6 +104,7 @@ struct trace {
   std::vector<member_event> members;    ///< in trace order.
   std::vector<singleton_event> singletons;  ///< in trace order.
   std::vector<entity_event> entities;       ///< in trace order.
+  std::vector<shard_event> shards;          ///< in trace order.
   std::uint64_t last_seq = 0;           ///< `seq` of the last event (0 when there is none).
   std::int64_t last_t = 0;              ///< `t` of the last event (0 when there is none).
   std::size_t event_count = 0;          ///< events after the header, of every kind.
