@@ -184,3 +184,36 @@ TEST(sharding, a_short_heal_between_two_cuts_never_runs_an_entity_twice) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace sharding_sim;
+
+/// The one-way cut the generated schedules found with fencing switched off: kv-1's messages to
+/// kv-0 and kv-2 are lost 4-8.3 s while it still hears them. kv-1 sees nobody unreachable and
+/// never downs itself; the others down it and move its shards. Only its lease stops it: its
+/// heartbeats get no acks.
+TEST(sharding, a_node_that_hears_the_others_but_is_not_heard_stops_serving_before_its_shards_move) {
+  sharding_options o;
+  o.cluster.name = "sharding-one-way";
+  o.cluster.seed = 1;
+  o.probing_pods = {};
+  o.probe_interval_ns = 100 * ms;
+  fault cut = at(4 * s, fault_kind::partition);
+  cut.one_way = true;
+  cut.from = {"kv-1"};
+  cut.to = {"kv-0", "kv-2"};
+  o.cluster.faults = {cut, at(8300 * ms, fault_kind::heal)};
+  o.cluster.duration_ns = 24 * s;
+  o.probe_stop_ns = o.cluster.duration_ns;
+  const auto r = run_sharding(o);
+  EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_GT(all_shards_served(r, 30, 8300 * ms, {}), 0);
+  std::int64_t lost = -1;
+  for (const auto& e : r.run.events)
+    if (e["ev"] == "lease" && e["pod"] == "kv-1" && e["state"] == "lost" && lost < 0) lost = e["t"];
+  EXPECT_GT(lost, 4 * s);
+  EXPECT_LT(lost, 5 * s) << "the lease ends 0.5 s after the last acked heartbeat";
+}
+
+}  // namespace
