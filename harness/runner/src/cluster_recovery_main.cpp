@@ -96,10 +96,17 @@ class replay {
     if (e.started) on.insert(e.pod);
     else on.erase(e.pod);
   }
-  /// The shards `pod` hosts now.
+  /// Called before each event: remembers who hosted what when the time moves on.
+  void at(std::int64_t t) {
+    if (t == instant_) return;
+    instant_ = t;
+    hosts_at_instant_ = hosts_;
+  }
+  /// The shards `pod` hosted when the current instant began. (A simulated graceful stop or
+  /// scale-down records the pods' shard stops before its fault event, at the same time.)
   std::set<std::pair<std::string, std::uint64_t>> shards_of(const std::string& pod) const {
     std::set<std::pair<std::string, std::uint64_t>> out;
-    for (const auto& [shard, on] : hosts_)
+    for (const auto& [shard, on] : hosts_at_instant_)
       if (on.contains(pod)) out.insert(shard);
     return out;
   }
@@ -152,7 +159,10 @@ class replay {
   std::set<std::string> live_, paused_;
   std::map<std::string, std::map<std::string, std::pair<std::string, bool>>> views_;
   std::string singleton_;  ///< the pod running the singleton, "" when none does
-  std::map<std::pair<std::string, std::uint64_t>, std::set<std::string>> hosts_;  ///< (type, shard) -> pods
+  using shard_hosts = std::map<std::pair<std::string, std::uint64_t>, std::set<std::string>>;
+  shard_hosts hosts_;  ///< (type, shard) -> the pods hosting it
+  shard_hosts hosts_at_instant_;
+  std::int64_t instant_ = -1;
 };
 
 /// True for the faults measured: kill, stop and restart of a server pod, and a scale of a
@@ -201,6 +211,7 @@ std::vector<recovery> measure(const trace& events, const std::set<std::string>& 
     const auto next = static_cast<std::size_t>(std::min_element(seqs.begin(), seqs.end()) - seqs.begin());
     if (seqs[next] == none) break;
     const std::int64_t t = time_of(next);
+    state.at(t);
     if (next == 0) {
       const auto& fault = events.faults[f++];
       const std::string before = state.singleton();
@@ -242,7 +253,7 @@ std::vector<recovery> measure(const trace& events, const std::set<std::string>& 
         auto& r = out[o.index];
         if (r.to_shards_served_ns == never && state.served(o.shards_before))
           r.to_shards_served_ns = t - o.fault->t;
-        if (shard.started && o.fault->kind == "scale" && o.rebalancing)
+        if (shard.started && r.to_rebalanced_ns != not_applicable && o.rebalancing)
           r.to_rebalanced_ns = t - o.fault->t;
       }
     }
