@@ -215,7 +215,7 @@ TEST(bad_input, a_peer_that_stops_reading_fills_a_bounded_queue_not_memory) {
   ASSERT_TRUE(wait_until([&] { return c.b.transport->connected("stuck"); }));
   // 1 MiB per message: the kernel's socket buffers fill after a few, then the queue's byte
   // bound (32 MiB by default) refuses the rest. The peer never reads.
-  wire::user_envelope big{1, 1, "", "/user/x", "blob", std::vector<std::byte>(1 << 20)};
+  wire::user_envelope big{1, 1, "", "/user/x", "blob", std::vector<std::byte>(1 << 20), ""};
   int full = 0;
   for (int i = 0; i < 200 && full == 0; ++i) {
     auto copy = big;

@@ -133,7 +133,7 @@ TEST(tcp_transport, node_down_when_the_peer_vanishes_without_goodbye) {
   EXPECT_TRUE(wait_until([&] { return terminated.load() == 1; })) << a.logs.all();
   EXPECT_TRUE(a.logs.contains("node b is down")) << a.logs.all();
   // Once down, sends fail at once instead of queueing for a node that is gone.
-  EXPECT_EQ(a.transport->send_user("b", {1, 1, "", "/user/store", "put", {}}),
+  EXPECT_EQ(a.transport->send_user("b", {1, 1, "", "/user/store", "put", {}, ""}),
             troupe::send_result::unreachable);
 }
 
@@ -164,7 +164,7 @@ TEST(tcp_transport, a_wrong_secret_cannot_deliver_anything) {
   EXPECT_FALSE(b.transport->connected("mallory"));
   EXPECT_FALSE(intruder.transport->connected("b"));
   intruder.system->remote_ref<store_protocol>("b", "/user/store").tell(put{"k", 1});
-  EXPECT_EQ(intruder.transport->send_user("b", {1, 1, "", "/user/store", "put", {}}),
+  EXPECT_EQ(intruder.transport->send_user("b", {1, 1, "", "/user/store", "put", {}, ""}),
             troupe::send_result::unreachable);
   // A legitimate node still gets through, and sees nothing of the intruder's message.
   test_node a(fast_config("a", {b.where()}));
@@ -185,7 +185,7 @@ TEST(tcp_transport, a_full_outbound_queue_refuses_sends_and_stays_bounded) {
   ASSERT_TRUE(wait_until([&] { return !a.transport->connected("b"); }));
   int queued = 0, full = 0;
   for (int i = 0; i < 1000; ++i) {
-    const auto sent = a.transport->send_user("b", {1, 1, "", "/user/store", "put", {}});
+    const auto sent = a.transport->send_user("b", {1, 1, "", "/user/store", "put", {}, ""});
     if (sent == troupe::send_result::queued) ++queued;
     if (sent == troupe::send_result::queue_full) ++full;
   }

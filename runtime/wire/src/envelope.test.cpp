@@ -52,7 +52,8 @@ user_envelope sample_user() {
           .sender_path = "/user/client",
           .receiver_path = "/user/kv",
           .type_name = "kv.put",
-          .payload = {std::byte{1}, std::byte{2}}};
+          .payload = {std::byte{1}, std::byte{2}},
+          .sender_node = ""};
 }
 
 RC_GTEST_PROP(envelope, user_envelope_round_trips, ()) {
