@@ -2,13 +2,16 @@
 // one-way and with a bridge), a killed pod's messages are dropped with a reason, a restarted
 // pod gets nothing addressed to its previous incarnation, a graceful stop runs hooks,
 // scaling follows StatefulSet order, skew changes one pod's clock, a paused pod does nothing
-// until resumed. Bad schedules are refused before the run.
+// until resumed. Bad schedules are refused before the run. Actor code under test can request
+// a fault at its own step; outside a simulation the request is refused.
 
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include "test_app.hpp"
+#include "troupe/runtime/manual_platform.hpp"
+#include "troupe/simnet/actor_faults.hpp"
 
 namespace {
 
@@ -209,6 +212,68 @@ TEST(faults, bad_schedules_are_refused_with_the_problem_named) {
   scale.replicas = 3;
   EXPECT_EQ(problem({scale, at(6, fault_kind::kill, "kv-2")}), "");  // exists after the scale-up
   EXPECT_NE(problem({at(4, fault_kind::kill, "kv-2"), scale}).find("unknown pod 'kv-2'"), std::string::npos);
+}
+
+/// Kills its own pod from inside its third tick, after sending that tick's pings.
+struct kills_its_pod final : troupe::actor<test_app::protocol> {
+  explicit kills_its_pod(std::string pod) : pod_(std::move(pod)) {}
+  void pre_start() override { start_periodic_timer("tick", test_app::tick{}, std::chrono::milliseconds(20)); }
+  void on_message(test_app::protocol& m) override {
+    if (!std::holds_alternative<test_app::tick>(m) || ++ticks_ != 3) return;
+    system().remote_ref<test_app::protocol>("kv-0", "/user/node").tell(test_app::ping{99});
+    fault kill = at(0, fault_kind::kill, pod_);  // a time already past means now
+    auto problem = troupe::sim::request_fault(system(), kill);
+    EXPECT_FALSE(problem.has_value()) << *problem;
+    auto bad = troupe::sim::request_fault(system(), at(0, fault_kind::kill, "kv-9"));
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_NE(bad->find("unknown pod 'kv-9'"), std::string::npos);
+    requested_at_ = now_ns();
+  }
+  std::string pod_;
+  int ticks_ = 0;
+  std::int64_t requested_at_ = -1;
+};
+
+TEST(faults, an_actor_under_test_kills_its_own_pod_after_its_turn) {
+  troupe::sim::simulation_config c;
+  c.seed = 1;
+  c.scenario = "actor-kill";
+  c.trace_path = test_app::temp_trace("actor-kill");
+  test_app::observations seen;
+  {
+    troupe::sim::simulation sim(c);
+    auto nodes = test_app::boot("kv", 2, 0, &seen);
+    sim.add_deployment("kv", 2, [&](troupe::actor_system& system, const troupe::sim::pod_info& pod) {
+      nodes(system, pod);
+      if (pod.name == "kv-1") ASSERT_TRUE(system.spawn_with<kills_its_pod>({"killer", {}}, pod.name).ok());
+    });
+    sim.run_until(200 * ms);
+    EXPECT_EQ(sim.live_pods(), std::vector<std::string>{"kv-0"});
+  }
+  auto trace = test_app::read_trace(c.trace_path);
+  std::int64_t killed_at = -1;
+  std::uint64_t kill_seq = 0, ping_seq = 0;
+  for (auto& l : trace) {
+    if (l.value("ev", "") == "fault" && l["kind"] == "kill") {
+      EXPECT_EQ(l["pod"], "kv-1");
+      killed_at = l["t"];
+      kill_seq = l["seq"];
+    }
+    if (l.value("ev", "") == "send" && l["from"] == "/user/killer") ping_seq = l["seq"];
+  }
+  EXPECT_EQ(killed_at, 60 * ms);  // the third 20 ms tick
+  EXPECT_LT(ping_seq, kill_seq) << "the turn that asked finished before the kill";
+  for (auto& l : trace)
+    if (l.value("ev", "") == "deliver" && l["t"] > killed_at) EXPECT_NE(l["pod"], "kv-1") << l.dump();
+}
+
+TEST(faults, outside_a_simulation_an_actor_cannot_request_a_fault) {
+  troupe::manual_platform platform;
+  troupe::actor_system system(platform, {});
+  EXPECT_EQ(troupe::sim::simulation_of(system), nullptr);
+  auto problem = troupe::sim::request_fault(system, at(0, fault_kind::kill, "kv-0"));
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_NE(problem->find("does not run in a simulation"), std::string::npos);
 }
 
 }  // namespace

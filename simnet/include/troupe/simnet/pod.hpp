@@ -37,6 +37,8 @@ class sim_platform final : public platform {
   bool cancel_timer(timer_id id) override;
   std::uint64_t random_u64() override { return random_.next(); }
   bool drive_until(const std::function<bool()>& done) override;
+  /// The simulation this pod runs in (for faults requested by actor code).
+  simulation& sim() const { return sim_; }
 
   /// While tearing down, turns of this incarnation run at once, outside the event order.
   void begin_teardown() { teardown_ = true; }
