@@ -597,11 +597,18 @@ void cluster_actor::publish() {
     auto before = published_.find(node);
     const bool known = before != published_.end();
     const auto uid = state_.current_member(node).value_or(member_key(node, 0)).second;
-    if (!known || before->second.first != now.first) {
+    // A new incarnation that reached the status of the one it replaced (both up) is a change
+    // too: subscribers key their views by uid (the coordinator waited forever for the old
+    // uid's registration, found by the sharding property).
+    auto shown_uid = published_uid_.find(node);
+    const bool new_incarnation =
+        known && uid != 0 && shown_uid != published_uid_.end() && shown_uid->second != uid;
+    if (!known || before->second.first != now.first || new_incarnation) {
       if (!known && now.first == "removed") continue;
       record_member(node, now.first);
       notify(node, uid, now.first);
     }
+    if (uid != 0) published_uid_[node] = uid;
     if ((known && before->second.second != now.second) || (!known && !now.second)) {
       record_member(node, now.second ? "reachable" : "unreachable");
       notify(node, uid, now.second ? "reachable" : "unreachable");

@@ -196,6 +196,7 @@ class cluster_actor final : public actor<cluster_protocol> {
   std::vector<member_key> locally_unreachable_;  ///< this node's detector verdicts, sorted
   /// What the trace shows of this node's view: node -> (status, reachable).
   std::map<std::string, std::pair<std::string, bool>> published_;
+  std::map<std::string, std::uint64_t> published_uid_;  ///< the uid last shown per node
   std::vector<any_ref> subscribers_;
   std::vector<member_key> last_unreachable_;
   std::vector<member_key> last_up_;
