@@ -66,6 +66,11 @@ void cluster_actor::on_message(cluster_protocol& message) {
     not_member_answers_[answer->node] = {now_ns(), answer->previous_members};
     return;
   }
+  if (auto* found = std::get_if<contact_points>(&message)) {
+    if (found->nodes.size() > settings_.members_max) found->nodes.resize(settings_.members_max);
+    discovered_ = std::move(*found);
+    return;
+  }
   if (auto* leave = std::get_if<leave_notice>(&message)) return on_leave(*leave);
   if (auto* s = std::get_if<subscribe>(&message)) return on_subscribe(*s);
   if (auto* u = std::get_if<unsubscribe>(&message)) {
@@ -81,7 +86,8 @@ void cluster_actor::on_message(cluster_protocol& message) {
 void cluster_actor::try_to_join() {
   const std::int64_t now = now_ns();
   if (now < rejoin_at_ns_) return;
-  const auto& seeds = settings_.seed_nodes;
+  const auto& seeds =
+      settings_.formation_by_bootstrap ? discovered_.nodes : settings_.seed_nodes;
   // The seeds, and every node of the cluster this node was in before it was downed: the
   // surviving side may hold no seed.
   // Nodes whose answer the first seed needs before it may form a cluster: its own previous
@@ -98,22 +104,32 @@ void cluster_actor::try_to_join() {
     system()
         .remote_ref<cluster_protocol>(node, cluster_actor_path)
         .tell(join_request{self_.first, self_.second});
-  const bool first_seed = seeds.empty() || seeds.front() == self_.first;
-  if (!first_seed || now - join_started_ns_ < settings_.seed_timeout_ns) return;
-  // Only the first seed may form a new cluster, and only when a majority of the seeds, and
-  // every member of its previous cluster, say they are in none: a first seed cut off from a
-  // running cluster must not start a second one.
+  if (!may_form(now, contacts, previous)) return;
+  membership_state fresh;
+  fresh.members[self_] = member_info{member_status::up, 1};
+  become_member(std::move(fresh));
+}
+
+bool cluster_actor::may_form(std::int64_t now, const std::set<std::string>& contacts,
+                             const std::set<std::string>& previous) const {
   auto answered = [&](const std::string& node) {
     auto at = not_member_answers_.find(node);
     return node == self_.first || (at != not_member_answers_.end() &&
                                    now - at->second.first <= 2 * settings_.seed_timeout_ns);
   };
+  // With discovery the bootstrap alone decides who forms and when; it decided on the premise
+  // that no contact is a member of a cluster, which their not-a-member answers confirm.
+  if (settings_.formation_by_bootstrap)
+    return discovered_.form_new_cluster && std::all_of(contacts.begin(), contacts.end(), answered);
+  const auto& seeds = settings_.seed_nodes;
+  const bool first_seed = seeds.empty() || seeds.front() == self_.first;
+  if (!first_seed || now - join_started_ns_ < settings_.seed_timeout_ns) return false;
+  // Only the first seed may form a new cluster, and only when a majority of the seeds, and
+  // every member of its previous cluster, say they are in none: a first seed cut off from a
+  // running cluster must not start a second one.
   const auto not_members = std::count_if(seeds.begin(), seeds.end(), answered);
-  if (!seeds.empty() && static_cast<std::size_t>(not_members) * 2 <= seeds.size()) return;
-  if (!std::all_of(previous.begin(), previous.end(), answered)) return;
-  membership_state fresh;
-  fresh.members[self_] = member_info{member_status::up, 1};
-  become_member(std::move(fresh));
+  if (!seeds.empty() && static_cast<std::size_t>(not_members) * 2 <= seeds.size()) return false;
+  return std::all_of(previous.begin(), previous.end(), answered);
 }
 
 void cluster_actor::become_member(membership_state state) {

@@ -301,7 +301,7 @@ int run_node(node_settings settings, const node_start_function& start) {
   std::int64_t elapsed_ns = 0;
   if (trace) elapsed_ns = trace->now_ns();
   else if (settings.epoch_ns != 0) elapsed_ns = unix_ns() - settings.epoch_ns;
-  node_services services{system, transport, trace.get(), health, elapsed_ns};
+  node_services services{system, transport, trace.get(), health, elapsed_ns, true, {}};
   if (auto error = start(services); !error.empty()) {
     shut_down(system, transport, settings.grace_ns);
     return fail(error);
@@ -315,6 +315,7 @@ int run_node(node_settings settings, const node_start_function& start) {
 
   const int received = wait_for_stop(stop_signals, trace.get(), probe, platform);
   health.set_stopping();
+  if (services.on_stopping) services.on_stopping();
   std::fprintf(stderr, "troupe node %s: %s, shutting down (grace %lld ms)\n", name.c_str(),
                received == SIGTERM ? "SIGTERM" : "SIGINT",
                static_cast<long long>(settings.grace_ns / 1'000'000));

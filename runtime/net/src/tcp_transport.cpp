@@ -88,6 +88,24 @@ class tcp_transport::impl {
   void abort();
 
   const tcp_transport_config& config() const { return config_; }
+  /// Posts the new addresses to the I/O thread, which dials them like seeds. Any thread.
+  void add_seeds(std::vector<address> seeds) {
+    asio::post(io_, [this, seeds = std::move(seeds)] {
+      for (const auto& seed : seeds) {
+        const bool known = std::any_of(slots_.begin(), slots_.end(),
+                                       [&](const dial_slot& slot) { return slot.target == seed; });
+        if (known || stopping_) continue;
+        // Bounded like the connections: discovery of a huge service does not grow the table.
+        if (slots_.size() >= config_.connections_max) {
+          log("not dialling " + seed.to_string() + ": " +
+              std::to_string(config_.connections_max) + " addresses are dialled already");
+          continue;
+        }
+        slots_.push_back(dial_slot{.target = seed, .name = {}});
+        dial(slots_.size() - 1);
+      }
+    });
+  }
   /// A watch for `node` could not be sent: tells the system the node is down. Any thread.
   void unreachable(std::string_view node) {
     if (system_ != nullptr) system_->node_down(node);
@@ -970,5 +988,6 @@ std::vector<std::string> tcp_transport::connected_nodes() const { return impl_->
 transport_counters tcp_transport::counters() const { return impl_->counters(); }
 bool tcp_transport::stop(std::chrono::nanoseconds grace) { return impl_->stop(grace); }
 void tcp_transport::abort() { impl_->abort(); }
+void tcp_transport::add_seeds(std::vector<address> seeds) { impl_->add_seeds(std::move(seeds)); }
 
 }  // namespace troupe::net

@@ -33,6 +33,12 @@ struct cluster_settings {
   /// The first seed forms a new cluster when, for this long, no seed welcomed it and a
   /// majority of the seed nodes (itself included) answered that they are not members.
   std::int64_t seed_timeout_ns = 1'000'000'000;
+  /// True: the contacts come from `contact_points` messages (discovery, `troupe node
+  /// --discovery`) instead of `seed_nodes`, and whether this node forms a new cluster is
+  /// their `form_new_cluster` (the decision of k8s/discovery's cluster_bootstrap: lowest
+  /// address after a stable window); the first-seed rule above is off. The node still forms
+  /// only once every contact answered that it is not a member (bootstrap's premise).
+  bool formation_by_bootstrap = false;
   /// After downing itself a node waits this long, then joins again as a new member.
   std::int64_t rejoin_delay_ns = 1'000'000'000;
   std::size_t members_max = 1024;      ///< joins beyond this many members are refused
@@ -122,6 +128,14 @@ struct subscribe {
 struct unsubscribe {
   any_ref subscriber;
 };
+/// From discovery, to a cluster actor with `formation_by_bootstrap`: the node names of the
+/// contact points found (this node may be among them; at most `members_max` are kept), and
+/// whether the bootstrap decided that this node forms a new cluster. Each message replaces
+/// the previous one. Sent from the node's discovery thread.
+struct contact_points {
+  std::vector<std::string> nodes;
+  bool form_new_cluster = false;
+};
 /// The periodic tick (a timer): gossip, leader actions, resolver.
 struct cluster_tick {};
 /// The heartbeat timer.
@@ -131,7 +145,8 @@ struct get_state {};
 
 using cluster_protocol =
     std::variant<join_request, not_a_member, gossip, heartbeat, heartbeat_ack, leave_notice,
-                 subscribe, unsubscribe, cluster_tick, heartbeat_tick, get_state, get_fence>;
+                 subscribe, unsubscribe, cluster_tick, heartbeat_tick, get_state, get_fence,
+                 contact_points>;
 
 /// The registered name and path of the cluster actor on every node.
 inline constexpr const char* cluster_actor_name = "cluster";
@@ -155,6 +170,9 @@ class cluster_actor final : public actor<cluster_protocol> {
   void on_subscribe(const subscribe& message);
 
   void try_to_join();
+  /// May this node form a new cluster now (the first-seed rule, or bootstrap's decision)?
+  bool may_form(std::int64_t now, const std::set<std::string>& contacts,
+                const std::set<std::string>& previous) const;
   void become_member(membership_state state);
   void send_heartbeats();
   void update_reachability();
@@ -191,6 +209,7 @@ class cluster_actor final : public actor<cluster_protocol> {
   /// node -> time of its not_a_member answer and the previous members it reported.
   std::map<std::string, std::pair<std::int64_t, std::vector<std::string>>> not_member_answers_;
   std::set<std::string> last_members_;  ///< the other members when this node was downed
+  contact_points discovered_;            ///< the last contact_points (formation_by_bootstrap)
   membership_state state_;
   std::map<member_key, phi_detector> detectors_;
   std::vector<member_key> locally_unreachable_;  ///< this node's detector verdicts, sorted

@@ -97,6 +97,9 @@ struct node_services {
   /// decides readiness itself (a cluster member: once Up) sets it to false and calls
   /// `health.set_ready` later.
   bool ready_when_started = true;
+  /// Called on the main thread when a stop signal arrives, before the transport and the
+  /// actors stop: a start function that runs threads of its own (discovery) stops them here.
+  std::function<void()> on_stopping;
 };
 
 /// Spawns the node's actors. Returns "" or why it could not (the node then exits 3).

@@ -104,6 +104,11 @@ class tcp_transport final : public transport {
                              const wire::user_envelope_view& message) override;
   send_result send_system(std::string_view node, wire::system_envelope&& message) override;
 
+  /// Dials these addresses too, as it dials the seeds (reconnecting with backoff while the
+  /// transport runs); addresses dialled already are skipped, and at most `connections_max`
+  /// addresses are dialled in all (the rest are logged and dropped). For discovery, which
+  /// finds peers after the start. Any thread, after `start`.
+  void add_seeds(std::vector<address> seeds);
   /// True when an authenticated connection to `node` is open.
   [[nodiscard]] bool connected(std::string_view node) const;
   /// The names of the nodes connected now, sorted.
