@@ -1,6 +1,7 @@
 // Cross-checks between k8s/Containerfile and the rendered manifests:
 //   - the final stage's ENTRYPOINT is in exec form (a JSON array: PID 1 gets SIGTERM);
-//   - the ports the troupe-node containers declare are the ports the image EXPOSEs;
+//   - the ports the node containers (troupe-node, `troupe node`) declare are the ports the
+//     image EXPOSEs;
 //   - every absolute program a container runs (command[0]) is copied into the image's bin/;
 //   - a scenario a Job runs from /usr/share/troupe/scenarios/ exists in scenarios/.
 // checkContainerfile(text, docs, repoRoot) returns a list of problems.
@@ -47,7 +48,11 @@ function checkContainerfile(text, docs, repoRoot) {
       if (program && program.startsWith('/') && !installed.has(program)) {
         problems.push(`${where}: runs ${program}, which the image does not install`);
       }
-      if (!c.command) {
+      // A node: the image's entrypoint (troupe-node), or `troupe node` as the command.
+      const command = (c.command || []).map(String);
+      const runsNode = !c.command || /(^|\/)troupe-node$/.test(command[0]) ||
+        (/(^|\/)troupe$/.test(command[0]) && command[1] === 'node');
+      if (runsNode) {
         const declared = new Set((c.ports || []).map((p) => p.containerPort));
         for (const p of declared) {
           if (!exposed.has(p)) problems.push(`${where}: port ${p} is not EXPOSEd by the image (EXPOSE ${[...exposed].join(' ')})`);

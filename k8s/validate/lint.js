@@ -150,6 +150,26 @@ function lint(docs) {
       }
     }
 
+    // `--discovery dns:NAME` (troupe node, docs/kubernetes.md): NAME must be the governing
+    // headless service of this StatefulSet (SERVICE.NAMESPACE.svc...), and the SRV port name
+    // (--discovery-port-name, "remoting" by default) a declared container port, or the
+    // records the node asks for do not exist and it never finds a peer.
+    if (w.kind === 'StatefulSet') {
+      for (const c of spec.containers || []) {
+        const args = [...(c.command || []), ...(c.args || [])].map(String);
+        const method = flagValue(args, '--discovery');
+        if (!isTroupeNode(c) || method === null) continue;
+        if (!method.startsWith('dns:')) {
+          report(w, `container ${c.name}: --discovery ${method} is not dns:SERVICE.NAMESPACE.svc.cluster.local (troupe node supports DNS discovery only)`);
+          continue;
+        }
+        const service = method.slice(4).split('.')[0];
+        if (service !== w.spec.serviceName) report(w, `container ${c.name}: --discovery ${method} does not name the governing service '${w.spec.serviceName}'`);
+        const portName = flagValue(args, '--discovery-port-name') || 'remoting';
+        if (!(c.ports || []).some((p) => p.name === portName)) report(w, `container ${c.name}: --discovery-port-name ${portName} is not a declared container port: the SRV records _${portName}._tcp do not exist`);
+      }
+    }
+
     // Secrets mounted as files must be in the rendered set (or the pods never start).
     for (const v of spec.volumes || []) {
       if (v.secret) {

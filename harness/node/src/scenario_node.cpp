@@ -10,14 +10,17 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "troupe/cluster/cluster.hpp"
 #include "troupe/net/node.hpp"
 #include "troupe/net/node_main.hpp"
+#include "troupe/node/discovery_loop.hpp"
 #include "troupe/scenario/membership.hpp"
 
 namespace troupe::node {
@@ -139,7 +142,7 @@ class membership_readiness final : public actor<cluster::member_event> {
 /// (then /ready waits for Up), then the application's servers or clients.
 std::string boot_pod(net::node_services& node, const scenario::scenario& s,
                      const scenario_pod& pod, apps::node_context context,
-                     apps::application& app) {
+                     apps::application& app, bool discovery) {
   if (pod.client) {
     const auto load = workload_on_platform(s.workload, node.system.get_platform().now_ns(),
                                            node.epoch_elapsed_ns);
@@ -147,7 +150,9 @@ std::string boot_pod(net::node_services& node, const scenario::scenario& s,
     return {};
   }
   if (s.cluster) {
-    if (auto error = scenario::start_membership(node.system, *s.cluster); !error.empty())
+    scenario::cluster_config membership = *s.cluster;
+    membership.settings.formation_by_bootstrap = discovery;
+    if (auto error = scenario::start_membership(node.system, membership); !error.empty())
       return error;
     node.ready_when_started = false;
     node.health.set_ready(false, "not an Up member: joining");
@@ -164,7 +169,19 @@ struct scenario_node_flags {
   std::string scenario_file;
   std::string app = "echo";
   std::string incarnation_file;
+  discovery_flags discovery;
 };
+
+/// Starts `--discovery` after the node's actors (the cluster actor, when it runs one): the
+/// loop lives in `loop` until the node stops. Returns "" or why not.
+std::string start_discovery(net::node_services& node, const discovery_settings& settings,
+                            const k8s::peer& self, std::unique_ptr<discovery_loop>& loop) {
+  auto cluster = node.system.lookup<cluster::cluster_protocol>(cluster::cluster_actor_name);
+  loop = std::make_unique<discovery_loop>(settings, self, node.transport, cluster);
+  loop->start();
+  node.on_stopping = [&loop] { loop->stop(); };
+  return {};
+}
 
 /// Runs pod `flags.node.name` of the loaded scenario.
 int run_scenario_pod(const scenario_node_flags& flags, const scenario::scenario& s) {
@@ -190,10 +207,26 @@ int run_scenario_pod(const scenario_node_flags& flags, const scenario::scenario&
                                      : pod.number;
     settings.trace->message_id_prefix = trace::message_id_prefix(number, settings.incarnation);
   }
+  const bool discovery = !flags.discovery.method.empty();
+  discovery_settings found;
+  k8s::peer self;
+  if (discovery) {
+    problem = resolve_discovery_flags(flags.discovery, found);
+    if (problem.empty())
+      problem = discovered_self(pod.name, settings.transport.listen, std::getenv("POD_IP"), self);
+    if (!problem.empty()) {
+      std::fprintf(stderr, "troupe node: %s\n", problem.c_str());
+      return net::node_exit_bad_input;
+    }
+  }
   const apps::node_context context{pod.name, pod.deployment, pod.ordinal, settings.incarnation,
                                     s.server_pods()};
+  std::unique_ptr<discovery_loop> loop;  // outlives run_node's transport: stopped before it
   return net::run_node(std::move(settings), [&](net::node_services& node) {
-    return boot_pod(node, s, pod, context, *app);
+    auto error = boot_pod(node, s, pod, context, *app, discovery);
+    // Last: nothing after it can fail and leave the thread running.
+    if (error.empty() && discovery) error = start_discovery(node, found, self, loop);
+    return error;
   });
 }
 
@@ -213,6 +246,23 @@ int troupe_scenario_node_main(int argc, char** argv) {
   command.add_option("--incarnation-file", flags.incarnation_file,
                      "file counting this pod's starts (on a volume that outlives the process): "
                      "the incarnation is its number + 1, written back; replaces --incarnation");
+  command.add_option("--discovery", flags.discovery.method,
+                     "find the cluster's peers: dns:SERVICE.NAMESPACE.svc.cluster.local (the "
+                     "headless service's SRV records); the lowest address forms the cluster");
+  command.add_option("--discovery-port-name", flags.discovery.port_name,
+                     "the named container port the SRV records publish")
+      ->capture_default_str();
+  command.add_option("--discovery-dns", flags.discovery.dns_server,
+                     "DNS server HOST:PORT (default: the first nameserver of /etc/resolv.conf)");
+  command.add_option("--discovery-contact-points", flags.discovery.contact_points,
+                     "contact points (this node included) needed to form a new cluster")
+      ->capture_default_str();
+  command.add_option("--discovery-stable-margin", flags.discovery.stable_margin,
+                     "how long the discovered set must not change before a cluster is formed")
+      ->capture_default_str();
+  command.add_option("--discovery-interval", flags.discovery.interval,
+                     "time between discovery polls (100ms to 60s)")
+      ->capture_default_str();
   command.add_option("--app", flags.app,
                      "without --scenario: built-in application echo, counter or ping")
       ->capture_default_str();
@@ -241,9 +291,21 @@ int troupe_scenario_node_main(int argc, char** argv) {
       return bad("--app: unknown application '" + flags.app + "' (echo, counter, ping)");
     net::node_settings settings;
     if (auto error = net::resolve_node_flags(flags.node, settings); !error.empty()) return bad(error);
-    return net::run_node(std::move(settings), [&flags](net::node_services& services) {
+    node::discovery_settings found;
+    k8s::peer self;
+    if (!flags.discovery.method.empty()) {
+      if (auto error = node::resolve_discovery_flags(flags.discovery, found); !error.empty())
+        return bad(error);
+      if (auto error = node::discovered_self(flags.node.name, settings.transport.listen,
+                                             std::getenv("POD_IP"), self);
+          !error.empty())
+        return bad(error);
+    }
+    std::unique_ptr<node::discovery_loop> loop;  // stopped before the transport
+    return net::run_node(std::move(settings), [&](net::node_services& services) {
       net::start_builtin_app(flags.app, services);
-      return std::string();
+      if (flags.discovery.method.empty()) return std::string();
+      return node::start_discovery(services, found, self, loop);
     });
   }
   if (command.count("--app") > 0) return bad("--app cannot be used with --scenario");

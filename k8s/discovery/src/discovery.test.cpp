@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "troupe/k8s/discovery.hpp"
+#include "troupe/k8s/discovery_method.hpp"
 
 namespace k8s = troupe::k8s;
 using action = k8s::bootstrap_decision::action;
@@ -434,6 +435,13 @@ TEST(dnsmasq, srv_records_of_the_headless_service_become_peers) {
   EXPECT_EQ(addresses(k8s::peers_from_addresses(a.message.answers, 7355)),
             (std::vector<std::string>{"10.244.1.9@10.244.1.9:7355", "10.244.1.10@10.244.1.10:7355",
                                       "10.244.2.7@10.244.2.7:7355"}));
+
+  // What `--discovery dns:troupe-headless.default.svc.cluster.local` polls: the same peers.
+  auto method = k8s::parse_discovery_method("dns:troupe-headless.default.svc.cluster.local");
+  ASSERT_EQ(method.error, "");
+  auto polled = k8s::poll_dns(method.method, "127.0.0.1", server.port());
+  ASSERT_EQ(polled.error, "");
+  EXPECT_EQ(addresses(polled.peers), addresses(found.peers));
 
   // A service without pods: NXDOMAIN is "no peers yet", not an error.
   auto none = k8s::lookup_srv_peers("127.0.0.1", server.port(), k8s::srv_name("remoting", "kv-headless", "default"));

@@ -32,6 +32,20 @@ test('the rendered manifests are clean', () => {
   }
 });
 
+test('discovery names the governing headless service and a declared port', () => {
+  const docs = fresh();
+  const args = node(docs).args;
+  const at = args.findIndex((a) => String(a).startsWith('--discovery=dns:'));
+  assert.ok(at >= 0, 'the StatefulSet uses --discovery=dns:');
+  args[at] = '--discovery=dns:other.$(POD_NAMESPACE).svc.cluster.local';
+  expectProblem(docs, /does not name the governing service 'troupe-headless'/);
+  args[at] = '--discovery=kubernetes-api';
+  expectProblem(docs, /supports DNS discovery only/);
+  const renamed = fresh();
+  node(renamed).args.push('--discovery-port-name=peers');
+  expectProblem(renamed, /--discovery-port-name peers is not a declared container port/);
+});
+
 test('durations', () => {
   assert.strictEqual(parseDuration('20s'), 20);
   assert.strictEqual(parseDuration('500ms'), 0.5);
