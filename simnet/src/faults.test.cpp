@@ -245,7 +245,9 @@ TEST(faults, an_actor_under_test_kills_its_own_pod_after_its_turn) {
     auto nodes = test_app::boot("kv", 2, 0, &seen);
     sim.add_deployment("kv", 2, [&](troupe::actor_system& system, const troupe::sim::pod_info& pod) {
       nodes(system, pod);
-      if (pod.name == "kv-1") ASSERT_TRUE(system.spawn_with<kills_its_pod>({"killer", {}}, pod.name).ok());
+      if (pod.name == "kv-1") {
+        ASSERT_TRUE(system.spawn_with<kills_its_pod>({"killer", {}}, pod.name).ok());
+      }
     });
     sim.run_until(200 * ms);
     EXPECT_EQ(sim.live_pods(), std::vector<std::string>{"kv-0"});
@@ -263,8 +265,11 @@ TEST(faults, an_actor_under_test_kills_its_own_pod_after_its_turn) {
   }
   EXPECT_EQ(killed_at, 60 * ms);  // the third 20 ms tick
   EXPECT_LT(ping_seq, kill_seq) << "the turn that asked finished before the kill";
-  for (auto& l : trace)
-    if (l.value("ev", "") == "deliver" && l["t"] > killed_at) EXPECT_NE(l["pod"], "kv-1") << l.dump();
+  for (auto& l : trace) {
+    if (l.value("ev", "") == "deliver" && l["t"] > killed_at) {
+      EXPECT_NE(l["pod"], "kv-1") << l.dump();
+    }
+  }
 }
 
 TEST(faults, outside_a_simulation_an_actor_cannot_request_a_fault) {
