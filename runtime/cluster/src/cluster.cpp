@@ -124,12 +124,12 @@ bool cluster_actor::may_form(std::int64_t now, const std::set<std::string>& cont
   const auto& seeds = settings_.seed_nodes;
   const bool first_seed = seeds.empty() || seeds.front() == self_.first;
   if (!first_seed || now - join_started_ns_ < settings_.seed_timeout_ns) return false;
-  // Only the first seed may form a new cluster, and only when a majority of the seeds, and
-  // every member of its previous cluster, say they are in none: a first seed cut off from a
-  // running cluster must not start a second one.
-  const auto not_members = std::count_if(seeds.begin(), seeds.end(), answered);
-  if (!seeds.empty() && static_cast<std::size_t>(not_members) * 2 <= seeds.size()) return false;
-  return std::all_of(previous.begin(), previous.end(), answered);
+  // Only the first seed may form a new cluster, and only when every seed, and every member
+  // of its previous cluster, says it is in none: a first seed cut off from a running cluster
+  // must not start a second one. A majority of seeds is not enough: seeds killed and
+  // restarted answer as fresh nodes while the remaining seed serves with non-seed members.
+  return std::all_of(seeds.begin(), seeds.end(), answered) &&
+         std::all_of(previous.begin(), previous.end(), answered);
 }
 
 void cluster_actor::become_member(membership_state state) {

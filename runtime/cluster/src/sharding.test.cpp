@@ -70,7 +70,9 @@ TEST(sharding, scale_up_moves_shards_to_the_new_pods_without_losing_a_message) {
     if (e.started && (e.pod == "kv-3" || e.pod == "kv-4")) started_on_new.insert(e.entity);
   EXPECT_GT(started_on_new.size(), 3u);
   for (const auto& p : probes(r))
-    if (p.t > 14 * s) EXPECT_EQ(p.outcome, "ok");
+    if (p.t > 14 * s) {
+      EXPECT_EQ(p.outcome, "ok");
+    }
 }
 
 TEST(sharding, a_killed_pods_shards_are_served_by_the_survivors_within_5s) {
@@ -83,7 +85,9 @@ TEST(sharding, a_killed_pods_shards_are_served_by_the_survivors_within_5s) {
   ASSERT_GT(served, 0);
   EXPECT_LT(served - 10 * s, 5 * s) << "kill -> every shard hosted by a survivor";
   for (const auto& p : probes(r))
-    if (p.t > served + 3 * s) EXPECT_EQ(p.outcome, "ok") << p.entity << " at " << p.t;
+    if (p.t > served + 3 * s) {
+      EXPECT_EQ(p.outcome, "ok") << p.entity << " at " << p.t;
+    }
 }
 
 TEST(sharding, the_coordinators_pod_killed_its_successor_reallocates_within_5s) {
@@ -126,7 +130,9 @@ TEST(sharding, a_node_cut_off_and_downed_stops_its_entities_before_they_move) {
   EXPECT_GT(stopped_on_kv2, 0) << "kv-2 downed itself and stopped its entities";
   EXPECT_GT(all_shards_served(r, 30, 8 * s, {"kv-2"}), 0);
   for (const auto& p : probes(r))
-    if (p.t > 24 * s) EXPECT_EQ(p.outcome, "ok");
+    if (p.t > 24 * s) {
+      EXPECT_EQ(p.outcome, "ok");
+    }
 }
 
 TEST(sharding, a_full_buffer_refuses_messages_and_traces_each_drop) {

@@ -53,4 +53,34 @@ TEST(singleton, leaves_the_minority_side_of_a_long_partition) {
   EXPECT_FALSE(report.running_at_end.contains("kv-0"));  // kv-0 rejoined as the youngest
 }
 
+// Found by the singleton property (CI, seed 1): kv-0 (first seed) is killed; kv-0 and kv-2
+// are cut off one way from the others, kv-2 is downed, killed and restarted, kv-0 restarted.
+// The two restarted seeds answer each other as fresh nodes, a majority of the three seeds,
+// while kv-1 serves with kv-3 and kv-4. kv-0 must not form a second cluster and start a
+// second singleton: it waits for kv-1's answer, and joins the running cluster at the heal.
+TEST(singleton, restarted_seeds_cut_off_from_the_serving_seed_do_not_form_a_second_cluster) {
+  run_options o;
+  o.pods = 5;
+  o.seed = 1;
+  o.singleton = true;
+  fault cut = at(6300 * ms, fault_kind::partition);
+  cut.one_way = true;
+  cut.from = {"kv-0", "kv-2"};
+  cut.to = {"kv-1", "kv-3", "kv-4"};
+  o.faults = {at(3500 * ms, fault_kind::kill, "kv-0"), cut,
+              at(9100 * ms, fault_kind::kill, "kv-2"), at(9100 * ms, fault_kind::restart, "kv-0"),
+              at(10200 * ms, fault_kind::restart, "kv-2"), at(11700 * ms, fault_kind::heal)};
+  o.duration_ns = 27 * s;
+  auto r = run(o);
+  EXPECT_TRUE(r.membership.ok) << r.membership.message;
+  const auto report = check_singleton(r.events);
+  EXPECT_EQ(report.overlap, "");
+  EXPECT_EQ(report.running_at_end, std::set<std::string>{"kv-1"});
+  for (const auto& e : r.events)  // kv-0's new incarnation only ever joins kv-1's cluster
+    if (e["ev"] == "member" && e["pod"] == "kv-0" && e["member"] == "kv-0" && e["t"] > 9100 * ms &&
+        e["status"] == "up") {
+      EXPECT_GT(e["t"].get<std::int64_t>(), 11700 * ms);
+    }
+}
+
 }  // namespace

@@ -30,8 +30,8 @@ struct cluster_settings {
   fence_settings fence;  ///< leases and take-over (docs/cluster.md, "Fencing")
   std::int64_t gossip_interval_ns = 200'000'000;  ///< the tick: gossip, leader, resolver
   std::size_t gossip_fanout = 3;                  ///< peers gossiped to per tick
-  /// The first seed forms a new cluster when, for this long, no seed welcomed it and a
-  /// majority of the seed nodes (itself included) answered that they are not members.
+  /// The first seed forms a new cluster when, for this long, no seed welcomed it and every
+  /// other seed node answered that it is not a member.
   std::int64_t seed_timeout_ns = 1'000'000'000;
   /// True: the contacts come from `contact_points` messages (discovery, `troupe node
   /// --discovery`) instead of `seed_nodes`, and whether this node forms a new cluster is
