@@ -105,6 +105,23 @@ TEST(pod_list, bad_bodies_are_errors_not_crashes) {
   EXPECT_EQ(odd.peers[0].name, "items[1]");
 }
 
+TEST(pod_list, fields_of_the_wrong_type_are_errors_not_exceptions) {
+  // Bodies come from the network: a field of another type must not throw into the node.
+  EXPECT_NE(k8s::parse_pod_list(R"({"kind":5})").error.find("malformed response"),
+            std::string::npos);
+  EXPECT_NE(k8s::parse_pod_list(R"({"kind":"Status","code":"403"})").error.find("malformed"),
+            std::string::npos);
+  auto port_name = k8s::parse_pod_list(
+      R"({"kind":"PodList","items":[{"metadata":{"name":"a","labels":{"app":"troupe"}},
+          "status":{"phase":"Running","podIP":"10.0.0.1"},
+          "spec":{"containers":[{"ports":[{"name":7,"containerPort":7400}]}]}}]})");
+  EXPECT_NE(port_name.error, "");
+  EXPECT_TRUE(port_name.peers.empty());
+  EXPECT_TRUE(k8s::valid_label_selector("app=troupe,tier!=edge"));
+  EXPECT_FALSE(k8s::valid_label_selector("app in (troupe)"));
+  EXPECT_FALSE(k8s::valid_label_selector(""));
+}
+
 TEST(pod_list, selectors) {
   std::vector<std::pair<std::string, std::string>> labels = {{"app", "troupe"}, {"tier", "core"}};
   EXPECT_TRUE(k8s::selector_matches("app=troupe", labels));

@@ -64,6 +64,11 @@ std::string pod_list_path(std::string_view pod_namespace, std::string_view label
          "/pods?labelSelector=" + percent_encode(label_selector);
 }
 
+bool valid_label_selector(std::string_view selector) {
+  auto terms = parse_selector(selector);
+  return terms && !terms->empty();
+}
+
 bool selector_matches(std::string_view selector,
                       const std::vector<std::pair<std::string, std::string>>& labels) {
   auto terms = parse_selector(selector);
@@ -79,7 +84,10 @@ bool selector_matches(std::string_view selector,
   return true;
 }
 
-pod_list_result parse_pod_list(std::string_view json, const pod_list_options& options) {
+namespace {
+
+/// parse_pod_list without the catch: nlohmann's `value` throws on a field of another type.
+pod_list_result parse_pod_list_or_throw(std::string_view json, const pod_list_options& options) {
   pod_list_result result;
   nlohmann::json body = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) {
@@ -160,6 +168,19 @@ pod_list_result parse_pod_list(std::string_view json, const pod_list_options& op
   }
   sort_and_dedupe(result.peers);
   return result;
+}
+
+}  // namespace
+
+pod_list_result parse_pod_list(std::string_view json, const pod_list_options& options) {
+  try {
+    return parse_pod_list_or_throw(json, options);
+  } catch (const nlohmann::json::exception& error) {
+    // A field of an unexpected type ({"kind": 5}): the body came from the network.
+    pod_list_result result;
+    result.error = std::string("malformed response: ") + error.what();
+    return result;
+  }
 }
 
 }  // namespace troupe::k8s

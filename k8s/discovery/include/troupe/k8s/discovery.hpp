@@ -83,6 +83,10 @@ pod_list_result parse_pod_list(std::string_view json, const pod_list_options& op
 /// unparsable selector matches nothing.
 bool selector_matches(std::string_view selector, const std::vector<std::pair<std::string, std::string>>& labels);
 
+/// Is `selector` one selector_matches understands: one or more equality terms (k=v, k==v,
+/// k!=v), comma-separated, with non-empty keys?
+bool valid_label_selector(std::string_view selector);
+
 // ------------------------------------------------------------------------------- DNS
 
 enum class dns_type : std::uint16_t { a = 1, aaaa = 28, srv = 33 };
