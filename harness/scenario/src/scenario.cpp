@@ -240,17 +240,57 @@ std::vector<sim::fault> read_faults(const json& value, const std::string& path) 
   return out;
 }
 
-fault_generator read_generator(const json& value, const std::string& path) {
+/// `generator.scale`: a server deployment and the replica counts a generated scale may set.
+/// The deployment's initial count must lie within them, so every count of a run does.
+scale_bounds read_scale_bounds(const json& value, const std::string& path,
+                               const std::vector<deployment>& deployments) {
+  object_reader r(value, path);
+  scale_bounds bounds;
+  bounds.deployment = r.text("deployment");
+  auto found = std::find_if(deployments.begin(), deployments.end(),
+                            [&](const deployment& d) { return d.name == bounds.deployment; });
+  if (found == deployments.end())
+    fail(r.path("deployment"), "unknown deployment '" + bounds.deployment + "'");
+  if (found->role != "server")
+    fail(r.path("deployment"),
+         "'" + bounds.deployment +
+             "' is a client deployment (the generator scales server deployments)");
+  bounds.min = static_cast<int>(r.integer("min", 1, 100));
+  bounds.max = static_cast<int>(r.integer("max", 1, 100));
+  if (bounds.max <= bounds.min)
+    fail(r.path("max"), "must be above min (" + std::to_string(bounds.min) + ")");
+  const std::string initial =
+      std::to_string(found->replicas) + " replicas '" + bounds.deployment + "' starts with";
+  if (bounds.min > found->replicas)
+    fail(r.path("min"), std::to_string(bounds.min) + " is above the " + initial);
+  if (bounds.max < found->replicas)
+    fail(r.path("max"), std::to_string(bounds.max) + " is below the " + initial);
+  r.finish();
+  return bounds;
+}
+
+fault_generator read_generator(const json& value, const std::string& path,
+                               const std::vector<deployment>& deployments) {
   object_reader r(value, path);
   fault_generator g;
   const json& kinds = r.get("kinds");
   if (!kinds.is_array() || kinds.empty()) fail(r.path("kinds"), "must be a non-empty array of fault kinds");
   for (std::size_t i = 0; i < kinds.size(); ++i) {
     auto k = kinds[i].is_string() ? sim::fault_kind_from_string(kinds[i].get<std::string>()) : std::nullopt;
-    if (!k || *k == sim::fault_kind::scale || *k == sim::fault_kind::network)
-      fail(element(r.path("kinds"), i), "must be one of partition, heal, kill, restart, stop, skew, pause, resume");
+    if (!k || *k == sim::fault_kind::network)
+      fail(element(r.path("kinds"), i),
+           "must be one of partition, heal, kill, restart, stop, scale, skew, pause, resume");
     g.kinds.push_back(*k);
   }
+  const bool scales =
+      std::find(g.kinds.begin(), g.kinds.end(), sim::fault_kind::scale) != g.kinds.end();
+  if (scales && !r.has("scale"))
+    fail(r.path("scale"),
+         "is required when kinds has \"scale\": which deployment, and the replica counts, e.g. "
+         "{\"deployment\": \"kv\", \"min\": 2, \"max\": 5}");
+  if (!scales && r.has("scale"))
+    fail(r.path("scale"), "kinds has no \"scale\" (add it to kinds, or remove this object)");
+  if (scales) g.scale = read_scale_bounds(r.get("scale"), r.path("scale"), deployments);
   g.max_faults = static_cast<int>(r.integer("max_faults", 1, 50));
   const json& window = r.get("window");
   if (!window.is_array() || window.size() != 2) fail(r.path("window"), "must be [start, end]");
@@ -407,7 +447,7 @@ scenario read_scenario(const json& document) {
   if (r.has("liveness_window")) s.liveness_window_ns = r.duration("liveness_window");
   if (r.has("faults")) s.faults = read_faults(r.get("faults"), "faults");
   if (r.has("generator")) {
-    s.generator = read_generator(r.get("generator"), "generator");
+    s.generator = read_generator(r.get("generator"), "generator", s.deployments);
     if (s.generator->window_end_ns > s.duration_ns) fail("generator.window", "ends after the scenario's duration");
   }
   if (r.has("properties")) {
@@ -590,6 +630,9 @@ nlohmann::json to_json(const scenario& s) {
     doc["generator"] = {{"kinds", kinds},
                         {"max_faults", s.generator->max_faults},
                         {"window", {duration_json(s.generator->window_start_ns), duration_json(s.generator->window_end_ns)}}};
+    if (const auto& scale = s.generator->scale)
+      doc["generator"]["scale"] = {
+          {"deployment", scale->deployment}, {"min", scale->min}, {"max", scale->max}};
   }
   return doc;
 }

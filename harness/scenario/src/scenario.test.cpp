@@ -90,6 +90,71 @@ TEST(scenario, errors_name_the_field_and_the_reason) {
   EXPECT_EQ(with([](json& d) { d["faults"][2]["deployment"] = "db"; }), "faults[2].deployment: unknown deployment 'db'");
 }
 
+json with_scale_generator() {
+  json d = minimal();
+  d["generator"] = json::parse(R"({"kinds": ["scale", "kill", "partition"], "max_faults": 4,
+                                  "window": ["1s", "8s"],
+                                  "scale": {"deployment": "kv", "min": 2, "max": 5}})");
+  return d;
+}
+
+TEST(scenario, a_generator_with_scale_names_the_deployment_and_its_bounds_and_reads_back) {
+  const auto parsed = parse_scenario(with_scale_generator());
+  ASSERT_TRUE(std::holds_alternative<scenario>(parsed)) << std::get<load_error>(parsed).describe();
+  const auto& s = std::get<scenario>(parsed);
+  ASSERT_TRUE(s.generator && s.generator->scale);
+  EXPECT_EQ(s.generator->scale->deployment, "kv");
+  EXPECT_EQ(s.generator->scale->min, 2);
+  EXPECT_EQ(s.generator->scale->max, 5);
+  const json written = troupe::scenario::to_json(s);
+  EXPECT_EQ(written["generator"]["scale"],
+            json::parse(R"({"deployment": "kv", "min": 2, "max": 5})"));
+  const auto again = parse_scenario(written);
+  ASSERT_TRUE(std::holds_alternative<scenario>(again)) << std::get<load_error>(again).describe();
+  EXPECT_EQ(troupe::scenario::to_json(std::get<scenario>(again)), written);
+}
+
+TEST(scenario, a_bad_generator_scale_is_refused_with_the_field_and_the_reason) {
+  auto with = [](const std::function<void(json&)>& change) {
+    json d = with_scale_generator();
+    change(d);
+    return error_of(d);
+  };
+  EXPECT_EQ(
+      with([](json& d) { d["generator"].erase("scale"); }),
+      "generator.scale: is required when kinds has \"scale\": which deployment, and the replica "
+      "counts, e.g. {\"deployment\": \"kv\", \"min\": 2, \"max\": 5}");
+  EXPECT_EQ(with([](json& d) { d["generator"]["kinds"] = {"kill"}; }),
+            "generator.scale: kinds has no \"scale\" (add it to kinds, or remove this object)");
+  EXPECT_EQ(with([](json& d) { d["generator"]["scale"]["deployment"] = "db"; }),
+            "generator.scale.deployment: unknown deployment 'db'");
+  EXPECT_EQ(
+      with([](json& d) { d["generator"]["scale"]["deployment"] = "client"; }),
+      "generator.scale.deployment: 'client' is a client deployment (the generator scales server "
+      "deployments)");
+  EXPECT_EQ(with([](json& d) { d["generator"]["scale"].erase("deployment"); }),
+            "generator.scale.deployment: is required");
+  EXPECT_EQ(with([](json& d) { d["generator"]["scale"]["min"] = 0; }),
+            "generator.scale.min: must be between 1 and 100");
+  EXPECT_EQ(with([](json& d) { d["generator"]["scale"]["max"] = "five"; }),
+            "generator.scale.max: must be an integer");
+  EXPECT_EQ(with([](json& d) { d["generator"]["scale"]["max"] = 2; }),
+            "generator.scale.max: must be above min (2)");
+  EXPECT_EQ(with([](json& d) { d["generator"]["scale"]["min"] = 4; }),
+            "generator.scale.min: 4 is above the 3 replicas 'kv' starts with");
+  EXPECT_EQ(with([](json& d) {
+              d["generator"]["scale"]["min"] = 1;
+              d["generator"]["scale"]["max"] = 2;
+            }),
+            "generator.scale.max: 2 is below the 3 replicas 'kv' starts with");
+  EXPECT_EQ(with([](json& d) { d["generator"]["scale"]["maximum"] = 5; }),
+            "generator.scale.maximum: unknown field");
+  EXPECT_EQ(with([](json& d) { d["generator"]["kinds"][1] = "network"; }),
+            "generator.kinds[1]: must be one of partition, heal, kill, restart, stop, scale, skew, "
+            "pause, "
+            "resume");
+}
+
 json with_cluster() {
   json d = minimal();
   d["cluster"] = json::parse(R"({

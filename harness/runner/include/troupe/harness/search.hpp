@@ -25,6 +25,10 @@ struct search_options {
   /// Called from the searching thread after every run (runs so far, failures, seconds).
   std::function<void(std::uint64_t runs, std::uint64_t failures, double seconds)> on_progress;
   std::function<void(std::uint64_t shrink_runs, std::size_t faults)> on_shrink_step;
+  /// Runs one case and judges it; empty: run_scenario. Called from several threads at once
+  /// when `jobs` > 1. Tests pass a stand-in to check the search and shrinking without
+  /// simulating.
+  std::function<run_report(const scenario::scenario&)> run;
 };
 
 /// The size of a case, to report how much shrinking removed.

@@ -25,12 +25,22 @@ struct deployment {
   std::string role = "server";  ///< "server" (runs the app's servers) or "client" (workload)
 };
 
+/// The deployment a generated `scale` fault resizes, and the replica counts it may set
+/// (`generator.scale`): min <= replicas <= max, StatefulSet order (a scale-down removes the
+/// highest ordinals).
+struct scale_bounds {
+  std::string deployment;  ///< a server deployment of the scenario
+  int min = 1;             ///< 1..100, at most the deployment's initial replicas
+  int max = 1;             ///< above min, at least the deployment's initial replicas, <= 100
+};
+
 /// Which faults `troupe check` may generate, how many, and when.
 struct fault_generator {
   std::vector<sim::fault_kind> kinds;
   int max_faults = 3;
   std::int64_t window_start_ns = 0;
   std::int64_t window_end_ns = 0;
+  std::optional<scale_bounds> scale;  ///< set exactly when `kinds` has `scale`
 };
 
 /// A cluster singleton that the harness runs on the server pods (`cluster.singleton`): an
