@@ -120,6 +120,7 @@ void simulation::inject(const fault& f) {
       trace_fault(f, p.name());
       auto frozen = std::move(p.frozen_);
       p.frozen_.clear();
+      p.frozen_messages_.clear();  // delivered now, by `frozen`
       for (auto& work : frozen) work();
       return;
     }

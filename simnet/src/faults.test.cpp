@@ -6,6 +6,8 @@
 // a fault at its own step; outside a simulation the request is refused.
 
 #include <gtest/gtest.h>
+#include <map>
+#include <set>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
@@ -194,6 +196,31 @@ TEST(faults, a_paused_pod_does_nothing_until_resumed) {
   for (auto& l : r.trace)
     if (l.value("ev", "") == "deliver" && l["pod"] == "kv-1" && l["t"] == 500 * ms) ++handled_at_resume;
   EXPECT_GT(handled_at_resume, 0);
+}
+
+// A paused pod that is killed loses the messages waiting for its resume: each is traced as
+// dropped (dead_pod) at the kill, so that none vanishes from the trace (before, they did, and
+// entity_delivery had no way to tell them from a message the runtime lost).
+TEST(faults, messages_waiting_at_a_paused_pod_that_is_killed_are_traced_as_dropped) {
+  auto r = run("pause-kill", 2,
+               {at(100 * ms, fault_kind::pause, "kv-1"), at(500 * ms, fault_kind::kill, "kv-1")},
+               700 * ms);
+  std::set<std::uint64_t> waiting;  // sent to kv-1 while it was paused, arriving before the kill
+  std::map<std::uint64_t, std::string> ends;
+  for (auto& l : r.trace) {
+    const std::string ev = l.value("ev", "");
+    const std::int64_t t = l.value("t", std::int64_t{0});
+    if (ev == "send" && l["to_pod"] == "kv-1" && l["pod"] == "kv-0" && t > 100 * ms &&
+        t < 490 * ms)
+      waiting.insert(l["id"].get<std::uint64_t>());
+    if (ev == "deliver") ends[l["id"].get<std::uint64_t>()] = "deliver";
+    if (ev == "drop") ends[l["id"].get<std::uint64_t>()] = l["reason"].get<std::string>();
+  }
+  ASSERT_FALSE(waiting.empty());
+  for (std::uint64_t id : waiting) {
+    ASSERT_TRUE(ends.contains(id)) << "message " << id << " vanished";
+    EXPECT_EQ(ends[id], "dead_pod") << "message " << id;
+  }
 }
 
 TEST(faults, bad_schedules_are_refused_with_the_problem_named) {

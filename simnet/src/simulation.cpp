@@ -266,6 +266,7 @@ void simulation::deliver(std::uint64_t slot) {
     const std::uint64_t again = in_flight_.size();
     in_flight_.push_back(std::move(message));
     target.frozen_.push_back([this, again] { deliver(again); });
+    target.frozen_messages_.push_back(again);
     return;
   }
   ++stats_.deliveries;
@@ -313,7 +314,13 @@ void simulation::start_pod(std::uint32_t index) {
 void simulation::take_down(std::uint32_t index, bool graceful) {
   pod& p = *pods_[index];
   TROUPE_ASSERT(p.system_);
-  p.frozen_.clear();  // a paused pod that dies loses what waited
+  p.frozen_.clear();  // a paused pod that dies loses what waited, traced as dropped
+  for (std::uint64_t slot : p.frozen_messages_) {
+    trace_drop(in_flight_[slot], "dead_pod");
+    in_flight_[slot] = in_flight{};
+    free_slots_.push_back(slot);
+  }
+  p.frozen_messages_.clear();
   p.platform_->begin_teardown();
   if (graceful) {
     p.system_->shutdown();

@@ -1,5 +1,6 @@
 #include "troupe/checkers/properties.hpp"
 
+#include "troupe/checkers/entity_delivery.hpp"
 #include "troupe/checkers/entity_unique.hpp"
 #include "troupe/checkers/kv_register_model.hpp"
 #include "troupe/checkers/lost_writes.hpp"
@@ -11,7 +12,7 @@ const std::vector<std::string>& property_names() {
   static const std::vector<std::string> names = {
       "linearizable",          "no_lost_acknowledged_writes", "deliver_after_send",
       "at_most_once_delivery", "exactly_once_delivery",       "membership_converges",
-      "singleton_unique",      "entity_unique"};
+      "singleton_unique",      "entity_unique",               "entity_delivery"};
   return names;
 }
 
@@ -42,6 +43,7 @@ result<verdict> check_property(const trace& events, std::string_view name,
   }
   if (name == "singleton_unique") return check_singleton_unique(events);
   if (name == "entity_unique") return check_entity_unique(events.entities, events.faults);
+  if (name == "entity_delivery") return check_entity_delivery(events, options.entity_delivery);
   std::string known;
   for (const auto& each : property_names()) known += (known.empty() ? "" : ", ") + each;
   return error{0, "unknown property '" + std::string(name) + "' (known: " + known + ")"};

@@ -39,7 +39,7 @@ TEST(properties, an_unknown_name_is_an_error_listing_the_known_ones) {
   EXPECT_EQ(result.failure().to_string(),
             "unknown property 'linearisable' (known: linearizable, no_lost_acknowledged_writes, "
             "deliver_after_send, at_most_once_delivery, exactly_once_delivery, "
-            "membership_converges, singleton_unique, entity_unique)");
+            "membership_converges, singleton_unique, entity_unique, entity_delivery)");
 }
 
 }  // namespace

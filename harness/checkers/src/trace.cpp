@@ -292,6 +292,36 @@ std::optional<std::string> add_shard(trace& out, const json& event, std::uint64_
   return std::nullopt;
 }
 
+std::optional<std::string> add_route(trace& out, const json& event, std::uint64_t seq,
+                                     std::int64_t t) {
+  for (auto* field : {"type", "entity", "entity_message", "step"}) {
+    if (auto problem = need(event, field, json::value_t::string)) {
+      return problem;
+    }
+  }
+  entity_route_event route;
+  route.seq = seq;
+  route.t = t;
+  route.pod = event["pod"].get<std::string>();
+  route.type = event["type"].get<std::string>();
+  route.entity = event["entity"].get<std::string>();
+  route.message = event["entity_message"].get<std::string>();
+  route.step = event["step"].get<std::string>();
+  route.reason = text_or_empty(event, "reason");
+  route.to_pod = text_or_empty(event, "to_pod");
+  for (auto* field : {"message_id", "instance"}) {
+    if (event.contains(field)) {
+      if (auto problem = need(event, field, json::value_t::number_unsigned)) {
+        return problem;
+      }
+    }
+  }
+  route.message_id = event.value("message_id", std::uint64_t{0});
+  route.instance = event.value("instance", std::uint64_t{0});
+  out.routes.push_back(std::move(route));
+  return std::nullopt;
+}
+
 // Checks the fields every event has, and their order against the previous event.
 std::optional<std::string> check_common(const json& event, const trace& so_far) {
   if (auto problem = need(event, "seq", json::value_t::number_unsigned)) {
@@ -340,6 +370,7 @@ std::optional<std::string> add_event(trace& out, history_builder& operations, co
   if (kind == "entity_stop") return add_entity(out, event, seq, t, false);
   if (kind == "shard_start") return add_shard(out, event, seq, t, true);
   if (kind == "shard_stop") return add_shard(out, event, seq, t, false);
+  if (kind == "entity_route") return add_route(out, event, seq, t);
   return std::nullopt;  // Kinds the checkers do not read, and unknown kinds, are skipped.
 }
 

@@ -51,6 +51,7 @@ std::string region_core::coordinator_path() const {
 
 void region_core::start() {
   node_ = self_.system().node_name();
+  start_ns_ = self_.now_ns();
   auto cluster = self_.system().lookup<cluster_protocol>(cluster_actor_name);
   TROUPE_ASSERT(cluster.has_value());  // start the cluster actor first
   cluster_ = *cluster;
@@ -79,6 +80,23 @@ void region_core::stop() {
   cluster_.tell(unsubscribe{self_.self_any()});
 }
 
+void region_core::accept(pending message) {
+  message.id = entity_message_id{node_, start_ns_, ++messages_};
+  if (!traced()) return route(std::move(message));
+  const auto* incoming = self_.cell()->current_message();
+  const std::uint64_t id = incoming != nullptr ? incoming->trace_id : 0;
+  record_route(message, "accepted", id != 0 ? ",\"message_id\":" + std::to_string(id) : "");
+  route(std::move(message));
+}
+
+void region_core::receive(pending message) {
+  if (!traced()) return route(std::move(message));
+  const auto* incoming = self_.cell()->current_message();
+  const std::uint64_t id = incoming != nullptr ? incoming->trace_id : 0;
+  record_route(message, "received", id != 0 ? ",\"message_id\":" + std::to_string(id) : "");
+  route(std::move(message));
+}
+
 void region_core::route(pending message) {
   const shard_id shard = shard_of(message.entity, settings_.shard_count);
   // Checked before every delivery, so that a node resuming from a pause delivers nothing on a
@@ -96,7 +114,11 @@ void region_core::route(pending message) {
     start_shard(shard);
     return deliver(shard, std::move(message));
   }
-  message.send(self_.system().remote_ref_any(home, "/user/" + region_name(settings_.type_name)));
+  const std::uint64_t sent = message.send(
+      self_.system().remote_ref_any(home, "/user/" + region_name(settings_.type_name)), &message.id);
+  if (traced())
+    record_route(message, "forwarded",
+                 ",\"to_pod\":" + json_string(home) + ",\"message_id\":" + std::to_string(sent));
 }
 
 void region_core::deliver(shard_id shard, pending message) {
@@ -115,21 +137,59 @@ void region_core::deliver(shard_id shard, pending message) {
     ++entity_count_;
     record_entity("entity_start", shard, message.entity, instance, "");
   }
-  message.send(found->second.ref);
+  const std::uint64_t sent = message.send(found->second.ref, nullptr);
+  if (traced())
+    record_route(message, "delivered",
+                 ",\"instance\":" + std::to_string(found->second.instance) +
+                     ",\"message_id\":" + std::to_string(sent));
 }
 
 void region_core::buffer(shard_id shard, pending message) {
   if (buffered_count_ >= settings_.buffer_max) return drop(message, "buffer_full");
+  if (traced()) record_route(message, "buffered", "");
+  if (message.buffered_ns < 0) message.buffered_ns = self_.now_ns();  // kept when re-buffered
   buffered_[shard].push_back(std::move(message));
   ++buffered_count_;
 }
 
 void region_core::drop(const pending& message, std::string_view reason) {
   ++dropped_;
-  self_.record("entity_drop", "\"type\":" + json_string(settings_.type_name) +
-                                  ",\"entity\":" + json_string(message.entity) +
-                                  ",\"reason\":" + json_string(reason));
+  if (traced()) {
+    self_.record("entity_drop", "\"type\":" + json_string(settings_.type_name) +
+                                    ",\"entity\":" + json_string(message.entity) +
+                                    ",\"reason\":" + json_string(reason));
+    record_route(message, "dropped", ",\"reason\":" + json_string(reason));
+  }
   if (message.reject) message.reject();
+}
+
+// Messages are buffered in arrival order per shard, so the oldest of each shard is in front.
+void region_core::expire_buffered() {
+  const std::int64_t now = self_.now_ns();
+  for (auto it = buffered_.begin(); it != buffered_.end();) {
+    auto& queue = it->second;
+    while (!queue.empty() && now - queue.front().buffered_ns >= settings_.buffer_timeout_ns) {
+      const pending message = std::move(queue.front());
+      queue.pop_front();
+      --buffered_count_;
+      drop(message, "buffer_timeout");
+    }
+    it = queue.empty() ? buffered_.erase(it) : std::next(it);
+  }
+}
+
+bool region_core::traced() const {
+  return self_.system().sink() != nullptr;
+}
+
+void region_core::record_route(const pending& message, std::string_view step,
+                               std::string_view extra) const {
+  std::string members = "\"type\":" + json_string(settings_.type_name) +
+                        ",\"entity\":" + json_string(message.entity) +
+                        ",\"entity_message\":" + json_string(message.id.to_string()) +
+                        ",\"step\":\"" + std::string(step) + "\"";
+  members += extra;
+  self_.record("entity_route", members);
 }
 
 // Sends on the buffered messages of every shard whose home is known again.
@@ -151,6 +211,7 @@ void region_core::flush() {
 }
 
 void region_core::on_tick() {
+  expire_buffered();
   if (!serving_) return;
   if (!leased()) fence();
   const std::int64_t asked = self_.now_ns();

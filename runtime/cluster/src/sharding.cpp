@@ -27,6 +27,10 @@ shard_id shard_of(std::string_view entity_id, std::uint32_t shard_count) {
   return static_cast<shard_id>(hash % shard_count);
 }
 
+std::string entity_message_id::to_string() const {
+  return origin + "/" + std::to_string(origin_start_ns) + "/" + std::to_string(number);
+}
+
 std::string region_name(std::string_view type_name) {
   return "sharding-" + std::string(type_name);
 }

@@ -25,6 +25,7 @@ TEST(sharding, routes_to_entities_on_every_pod_and_starts_each_once) {
   o.cluster.duration_ns = 12 * s;
   auto r = run_sharding(o);
   EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
   const auto counts = outcomes(r);
   EXPECT_GE(counts.at("ok"), 90);  // 3 s .. 8 s at 20 per second
   EXPECT_EQ(counts.size(), 1u) << "every probe answered";
@@ -56,6 +57,7 @@ TEST(sharding, scale_up_moves_shards_to_the_new_pods_without_losing_a_message) {
   o.cluster.duration_ns = 20 * s;
   auto r = run_sharding(o);
   EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
   EXPECT_TRUE(r.run.membership.ok) << r.run.membership.message;
   const auto counts = outcomes(r);
   EXPECT_EQ(counts.size(), 1u) << "every probe answered, also while shards were handed off";
@@ -81,6 +83,7 @@ TEST(sharding, a_killed_pods_shards_are_served_by_the_survivors_within_5s) {
   o.cluster.duration_ns = 22 * s;
   auto r = run_sharding(o);
   EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
   const std::int64_t served = all_shards_served(r, 30, 10 * s, {"kv-2"});
   ASSERT_GT(served, 0);
   EXPECT_LT(served - 10 * s, 5 * s) << "kill -> every shard hosted by a survivor";
@@ -97,6 +100,7 @@ TEST(sharding, the_coordinators_pod_killed_its_successor_reallocates_within_5s) 
   o.probing_pods = {"kv-1"};
   auto r = run_sharding(o);
   EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
   const std::int64_t served = all_shards_served(r, 30, 10 * s, {"kv-0"});
   ASSERT_GT(served, 0);
   EXPECT_LT(served - 10 * s, 5 * s) << "kill -> every shard hosted by a survivor";
@@ -109,6 +113,7 @@ TEST(sharding, a_graceful_scale_down_hands_its_shards_off_at_once) {
   o.cluster.duration_ns = 18 * s;
   auto r = run_sharding(o);
   EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
   const std::int64_t served = all_shards_served(r, 30, 10 * s, {"kv-3", "kv-4"});
   ASSERT_GT(served, 0);
   EXPECT_LT(served - 10 * s, 1 * s) << "the stopping regions report their shards stopped";
@@ -123,6 +128,7 @@ TEST(sharding, a_node_cut_off_and_downed_stops_its_entities_before_they_move) {
   o.cluster.duration_ns = 30 * s;
   auto r = run_sharding(o);
   EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
   EXPECT_EQ(r.run.split_brain, "");
   int stopped_on_kv2 = 0;
   for (const auto& e : r.entities)
@@ -150,6 +156,7 @@ TEST(sharding, a_full_buffer_refuses_messages_and_traces_each_drop) {
   EXPECT_EQ(drops, counts.at("refused"));
   EXPECT_FALSE(counts.contains("timeout")) << "every message is answered or refused";
   EXPECT_GT(counts.at("ok"), 100);
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
 }
 
 }  // namespace
@@ -184,6 +191,7 @@ TEST(sharding, a_short_heal_between_two_cuts_never_runs_an_entity_twice) {
     const auto o = short_heal_schedule(seed);
     const auto r = run_sharding(o);
     EXPECT_TRUE(r.unique.ok) << "seed " << seed << ": " << r.unique.message;
+    EXPECT_TRUE(r.delivery.ok) << "seed " << seed << ": " << r.delivery.message;
     EXPECT_EQ(r.run.split_brain, "") << "seed " << seed;
     EXPECT_GT(all_shards_served(r, 30, 12500 * ms, {}), 0) << "seed " << seed;
   }
@@ -214,6 +222,7 @@ TEST(sharding, a_node_that_hears_the_others_but_is_not_heard_stops_serving_befor
   o.probe_stop_ns = o.cluster.duration_ns;
   const auto r = run_sharding(o);
   EXPECT_TRUE(r.unique.ok) << r.unique.message;
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
   EXPECT_GT(all_shards_served(r, 30, 8300 * ms, {}), 0);
   std::int64_t lost = -1;
   for (const auto& e : r.run.events)

@@ -2,7 +2,9 @@
 // short heals), kills with restarts and clock skew within the documented bound, on 3 or 5
 // pods, with every pod asking entities all the time, no sharded entity ever has two active
 // instances (entity_unique over the trace), and once the faults have stopped every shard is
-// hosted by exactly one live pod again. A second property adds pauses, judged by the pause
+// hosted by exactly one live pod again; and every message to an entity that a region accepted
+// is delivered to it or reported dropped, never silently lost (entity_delivery over the
+// trace). A second property adds pauses, judged by the pause
 // rule of `check_entity_unique_with_pauses` (a paused pod cannot stop its entities; it must
 // stop them at its resume before answering anything).
 
@@ -47,8 +49,10 @@ void check_schedule(bool pauses) {
   const auto o = random_schedule(pauses);
   const auto r = run_sharding(o);
   const auto unique = pauses ? check_entity_unique_with_pauses(r) : r.unique;
-  RC_LOG() << describe(o) << "\nentity_unique: " << unique.message << "\n";
+  RC_LOG() << describe(o) << "\nentity_unique: " << unique.message
+           << "\nentity_delivery: " << r.delivery.message << "\n";
   RC_ASSERT(unique.ok);
+  RC_ASSERT(r.delivery.ok);
   RC_ASSERT(all_shards_served(r, 30, last_fault_ns(o.cluster.faults), {}) > 0);
 }
 

@@ -2,7 +2,7 @@
 // Test support for cluster sharding in simnet: every pod runs the cluster actor and a shard
 // region of `echo_entity`, and a prober on every pod asks entities e0..e{entities-1} in turn
 // through its local region and records each answer (or its absence) as a `probe` event. The
-// trace is judged by troupe_checkers' entity_unique and by the probes.
+// trace is judged by troupe_checkers' entity_unique and entity_delivery and by the probes.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cluster_sim.test.hpp"
+#include "troupe/checkers/entity_delivery.hpp"
 #include "troupe/checkers/entity_unique.hpp"
 #include "troupe/cluster/sharding.hpp"
 
@@ -112,6 +113,8 @@ struct sharding_options {
 struct sharding_result {
   run_result run;
   troupe::checkers::verdict unique;
+  /// entity_delivery: every probe the regions accepted was delivered or reported dropped.
+  troupe::checkers::verdict delivery;
   std::vector<troupe::checkers::entity_event> entities;
 };
 
@@ -145,6 +148,7 @@ inline sharding_result run_sharding(sharding_options options) {
   if (!parsed.ok()) return out;
   out.entities = parsed.value().entities;
   out.unique = troupe::checkers::check_entity_unique(parsed.value());
+  out.delivery = troupe::checkers::check_entity_delivery(parsed.value());
   return out;
 }
 

@@ -44,10 +44,10 @@ namespace detail {
 
 cell* current_sender_cell() { return current_cell; }
 
-void send_envelope(cell* target, envelope* message) {
+std::uint64_t send_envelope(cell* target, envelope* message) {
   if (target == nullptr) {
     delete message;  // an empty reference: nobody to count it for
-    return;
+    return 0;
   }
   trace_sink* sink = current_cell != nullptr ? current_cell->system().sink() : target->sink();
   const auto& type = message->type();
@@ -57,7 +57,9 @@ void send_envelope(cell* target, envelope* message) {
     cell* from = message->sender();
     sink->on_send(*message, from ? from->path() : std::string(), target->node(), target->path());
   }
+  const std::uint64_t id = message->trace_id;  // the enqueue may deliver and delete it
   target->enqueue(message);
+  return id;
 }
 
 }  // namespace detail

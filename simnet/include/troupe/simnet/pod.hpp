@@ -129,6 +129,9 @@ class pod {
   double clock_rate_ = 1.0;
   /// Work that arrived while paused, in arrival order; replayed on resume.
   std::deque<std::function<void()>> frozen_;
+  /// The in-flight slots of the messages among `frozen_`: traced as dropped (`dead_pod`) if
+  /// the pod dies before its resume, so that no message vanishes from the trace.
+  std::vector<std::uint64_t> frozen_messages_;
   // Destroyed in reverse order: the system before its transport, sink and platform.
   std::unique_ptr<sim_platform> platform_;
   std::unique_ptr<sim_transport> transport_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "troupe/checkers/delivery.hpp"
+#include "troupe/checkers/entity_delivery.hpp"
 #include "troupe/checkers/linearizability.hpp"
 #include "troupe/checkers/membership.hpp"
 #include "troupe/checkers/model.hpp"
@@ -25,11 +26,13 @@ struct property_options {
   const model* linearizability_model = nullptr;
   delivery_options delivery;
   membership_options membership;
+  entity_delivery_options entity_delivery;
 };
 
 /// The property names `check_property` knows, in a fixed order: linearizable,
 /// no_lost_acknowledged_writes, deliver_after_send, at_most_once_delivery,
-/// exactly_once_delivery, membership_converges, singleton_unique, entity_unique.
+/// exactly_once_delivery, membership_converges, singleton_unique, entity_unique,
+/// entity_delivery.
 [[nodiscard]] const std::vector<std::string>& property_names();
 
 /// Checks property `name` on `events`. Errors: an unknown name (the message lists the known

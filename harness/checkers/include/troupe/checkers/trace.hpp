@@ -95,6 +95,22 @@ struct shard_event {
   bool started = false;     ///< true: shard_start; false: shard_stop.
 };
 
+/// An `entity_route` event of a shard region: one step of one message to an entity
+/// (docs/trace-format.md). Optional members absent from the event stay empty or 0.
+struct entity_route_event {
+  std::uint64_t seq = 0;       ///< the event's seq.
+  std::int64_t t = 0;          ///< the event's virtual time, nanoseconds.
+  std::string pod;             ///< the pod whose region took the step.
+  std::string type;            ///< the entity type (the sharding's type name).
+  std::string entity;          ///< the entity id.
+  std::string message;         ///< `entity_message`: the message's identity, e.g. "kv-0/0/17".
+  std::string step;            ///< accepted, received, buffered, forwarded, delivered, dropped.
+  std::string reason;          ///< `dropped` only.
+  std::string to_pod;          ///< `forwarded` only: the region it was sent to.
+  std::uint64_t message_id = 0;  ///< the runtime message (`send` id) the step links to; 0: none.
+  std::uint64_t instance = 0;    ///< `delivered` only: the entity instance.
+};
+
 /// The parts of one trace the checkers read.
 struct trace {
   trace_header header;                  ///< line 1.
@@ -105,6 +121,7 @@ struct trace {
   std::vector<singleton_event> singletons;  ///< in trace order.
   std::vector<entity_event> entities;       ///< in trace order.
   std::vector<shard_event> shards;          ///< in trace order.
+  std::vector<entity_route_event> routes;   ///< in trace order.
   std::uint64_t last_seq = 0;           ///< `seq` of the last event (0 when there is none).
   std::int64_t last_t = 0;              ///< `t` of the last event (0 when there is none).
   std::size_t event_count = 0;          ///< events after the header, of every kind.

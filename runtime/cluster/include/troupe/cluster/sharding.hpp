@@ -51,6 +51,10 @@ struct sharding_settings {
   /// beyond it a message is dropped, traced as `entity_drop` and reported to `on_dropped`.
   std::size_t buffer_max = 1000;
   std::size_t entities_max = 100'000;  ///< entities per region; beyond it: `entity_drop`
+  /// A buffered message waits at most this long for its shard's home (checked every tick);
+  /// then it is dropped like one the buffer cannot hold (reason `buffer_timeout`), so that
+  /// no message waits without bound. Nanoseconds.
+  std::int64_t buffer_timeout_ns = 10'000'000'000;
   /// The region's and the coordinator's tick: registration, membership poll, re-sending of
   /// tables and hand-off requests, rebalancing. Nanoseconds.
   std::int64_t tick_ns = 200'000'000;
@@ -123,6 +127,42 @@ struct region_stopped {
 
 /// What the coordinator sends to regions.
 using region_control = std::variant<shard_table, shard_hand_off>;
+
+/// The identity of one message to an entity, given where it first entered sharding: the
+/// region of `origin` (a pod) that began at `origin_start_ns` (its clock; tells incarnations
+/// and restarts of the region apart) numbered it `number` (1, 2, ...). It stays with the
+/// message through buffering, forwarding and delivery, so that the `entity_route` trace
+/// events of every region it passes name the same message (docs/trace-format.md).
+struct entity_message_id {
+  std::string origin;
+  std::int64_t origin_start_ns = 0;
+  std::uint64_t number = 0;
+  template <class A>
+  void fields(A& a) {
+    a(origin, origin_start_ns, number);
+  }
+  /// "origin/origin_start_ns/number", e.g. "iot-0/0/17": the trace's `entity_message`.
+  std::string to_string() const;
+};
+
+/// A message to an entity forwarded from one region to another (wire type
+/// "sharding.envelope"): the message and its identity. Serializable when `Msg` is.
+template <class Msg>
+struct shard_envelope {
+  entity_message_id id;
+  Msg message;
+  template <class A>
+    requires serializable<Msg>
+  void fields(A& a) {
+    a(id, message);
+  }
+};
+
+/// The trace summary of a forwarded message: its identity.
+template <class Msg>
+std::string troupe_summary(const shard_envelope<Msg>& envelope) {
+  return envelope.id.to_string();
+}
 
 // -- local messages ------------------------------------------------------------------------
 
@@ -204,11 +244,15 @@ class shard_coordinator final : public actor<coordinator_protocol> {
 /// forwards every internal message to it.
 class region_core {
  public:
-  /// A user message waiting for its shard's home: `send(target)` sends it to `target` with
-  /// its original sender; `reject()` reports it dropped to the user's `on_dropped`.
+  /// A user message on its way to its entity. `send(target, nullptr)` sends it to the entity
+  /// `target` with its original sender, `send(target, &id)` forwards it to the region
+  /// `target` in a `shard_envelope` carrying `id`; both return the trace id of the sent
+  /// message (0 when not traced). `reject()` reports it dropped to the user's `on_dropped`.
   struct pending {
     std::string entity;
-    std::function<void(const any_ref&)> send;
+    entity_message_id id;
+    std::int64_t buffered_ns = -1;  ///< when it was first buffered (-1: never)
+    std::function<std::uint64_t(const any_ref&, const entity_message_id*)> send;
     std::function<void()> reject;
   };
 
@@ -217,6 +261,12 @@ class region_core {
 
   void start();
   void stop();
+  /// A message for an entity entered sharding here (told or asked to this region by local
+  /// code or a pod without a region): it gets its identity, then is routed.
+  void accept(pending message);
+  /// A message forwarded by another region (a `shard_envelope`) arrived: it is routed with
+  /// the identity it carries.
+  void receive(pending message);
   void route(pending message);
   void on_tick();
   void on_membership(const membership_state& state);
@@ -242,7 +292,14 @@ class region_core {
   void deliver(shard_id shard, pending message);
   void buffer(shard_id shard, pending message);
   void drop(const pending& message, std::string_view reason);
+  /// Drops buffered messages that have waited `buffer_timeout_ns`.
+  void expire_buffered();
   void flush();
+  /// True when the system is traced: `entity_route` events are formatted only then.
+  bool traced() const;
+  /// Writes one `entity_route` event: `step` of `message`, with the optional members
+  /// `extra` (JSON text without braces, "" for none).
+  void record_route(const pending& message, std::string_view step, std::string_view extra) const;
   void start_shard(shard_id shard);
   void stop_shard(shard_id shard, bool confirm);
   void finish_stop(shard_id shard);
@@ -280,6 +337,8 @@ class region_core {
   std::size_t dropped_ = 0;
   std::size_t entity_count_ = 0;
   std::uint64_t instances_ = 0;
+  std::int64_t start_ns_ = 0;     ///< when this region started (entity message ids)
+  std::uint64_t messages_ = 0;    ///< entity messages accepted here (entity message ids)
 };
 
 namespace detail_sharding {
@@ -305,7 +364,7 @@ template <class Msg>
 using region_protocol =
     typename detail_sharding::append<typename detail_sharding::as_variant<Msg>::type, member_event,
                                      sharding_tick, shard_table, shard_hand_off,
-                                     get_region_report>::type;
+                                     get_region_report, shard_envelope<Msg>>::type;
 
 /// What a region needs to know of the entity type's messages.
 template <class Msg>
@@ -358,19 +417,29 @@ class shard_region final : public actor<region_protocol<typename E::message_type
       core_.on_hand_off(m);
     } else if constexpr (std::is_same_v<T, get_region_report>) {
       this->reply(core_.report());
+    } else if constexpr (std::is_same_v<T, shard_envelope<entity_message>>) {
+      auto pending = make_pending(std::move(m.message));
+      pending.id = std::move(m.id);
+      core_.receive(std::move(pending));
     } else {
-      entity_message whole(std::move(m));
-      region_core::pending pending;
-      pending.entity = extractor_.entity_id(whole);
-      const any_ref from = this->sender();
-      auto shared = std::make_shared<entity_message>(std::move(whole));
-      pending.send = [shared, from](const any_ref& target) {
-        troupe::detail::send_value(target.cell(), from.cell(), *shared);
-      };
-      if (extractor_.on_dropped)
-        pending.reject = [this, shared, from] { extractor_.on_dropped(from, *shared); };
-      core_.route(std::move(pending));
+      core_.accept(make_pending(entity_message(std::move(m))));
     }
+  }
+
+  region_core::pending make_pending(entity_message whole) {
+    region_core::pending pending;
+    pending.entity = extractor_.entity_id(whole);
+    const any_ref from = this->sender();
+    auto shared = std::make_shared<entity_message>(std::move(whole));
+    pending.send = [shared, from](const any_ref& target, const entity_message_id* forward) {
+      if (forward == nullptr)
+        return troupe::detail::send_value(target.cell(), from.cell(), *shared);
+      return troupe::detail::send_value(target.cell(), from.cell(),
+                                        shard_envelope<entity_message>{*forward, *shared});
+    };
+    if (extractor_.on_dropped)
+      pending.reject = [this, shared, from] { extractor_.on_dropped(from, *shared); };
+    return pending;
   }
 
   any_ref spawn(const std::string& id, const std::string& name) {
@@ -414,3 +483,9 @@ TROUPE_MESSAGE(troupe::cluster::shard_hand_off, "sharding.hand_off");
 TROUPE_MESSAGE(troupe::cluster::shard_stopped, "sharding.shard_stopped");
 TROUPE_MESSAGE(troupe::cluster::region_stopped, "sharding.region_stopped");
 TROUPE_MESSAGE(troupe::cluster::sharding_tick, "sharding.tick");
+
+/// Every region's envelope has one wire name; a region decodes only its own entity type's.
+template <class Msg>
+struct troupe::message_name<troupe::cluster::shard_envelope<Msg>> {
+  static constexpr std::string_view value() { return "sharding.envelope"; }
+};

@@ -1,6 +1,7 @@
 #pragma once
 /// Actor references: location-transparent handles to local or remote actors.
 
+#include <cstdint>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -18,25 +19,29 @@ struct is_variant : std::false_type {};
 template <class... Ts>
 struct is_variant<std::variant<Ts...>> : std::true_type {};
 
-/// Reports the send to the trace (when tracing) and enqueues. Defined in send.cpp.
-void send_envelope(cell* target, envelope* message);
+/// Reports the send to the trace (when tracing) and enqueues. Returns the message's trace id
+/// (0 when the send is not traced), read before the enqueue. Defined in actor.cpp.
+std::uint64_t send_envelope(cell* target, envelope* message);
 
 /// Wraps `value` in an envelope from `sender` (may be nullptr) and sends it to `target`.
+/// Returns the message's trace id (the `id` of its `send` event), or 0 when not traced: a
+/// caller that traces its own events about the message (cluster sharding) links them by it.
 template <class U>
-void send_value(cell* target, cell* sender, U&& value) {
+std::uint64_t send_value(cell* target, cell* sender, U&& value) {
   using T = std::remove_cvref_t<U>;
   if constexpr (is_variant<T>::value) {
     // The envelope carries the active alternative, so that receivers and the wire see the
     // concrete type.
-    std::visit([&](auto&& alternative) { send_value(target, sender, std::move(alternative)); },
-               std::forward<U>(value));
+    return std::visit(
+        [&](auto&& alternative) { return send_value(target, sender, std::move(alternative)); },
+        std::forward<U>(value));
   } else {
     auto* message = new typed_envelope<T>(std::in_place, std::forward<U>(value));
     if (sender != nullptr) {
       sender->add_ref();
       message->adopt_sender(sender);
     }
-    send_envelope(target, message);
+    return send_envelope(target, message);
   }
 }
 
