@@ -248,12 +248,26 @@ int troupe_scenario_node_main(int argc, char** argv) {
                      "the incarnation is its number + 1, written back; replaces --incarnation");
   command.add_option("--discovery", flags.discovery.method,
                      "find the cluster's peers: dns:SERVICE.NAMESPACE.svc.cluster.local (the "
-                     "headless service's SRV records); the lowest address forms the cluster");
+                     "headless service's SRV records) or kubernetes-api (the pod list); the "
+                     "lowest address forms the cluster");
   command.add_option("--discovery-port-name", flags.discovery.port_name,
-                     "the named container port the SRV records publish")
+                     "the named container port to dial (SRV records, or the pods' ports)")
       ->capture_default_str();
   command.add_option("--discovery-dns", flags.discovery.dns_server,
                      "DNS server HOST:PORT (default: the first nameserver of /etc/resolv.conf)");
+  command.add_option("--discovery-api-server", flags.discovery.api_server,
+                     "kubernetes-api: the API server HOST:PORT (default: "
+                     "$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)");
+  command.add_option("--discovery-service-account", flags.discovery.service_account,
+                     "kubernetes-api: the folder of the service account's token, ca.crt and "
+                     "namespace")
+      ->capture_default_str();
+  command.add_option("--discovery-namespace", flags.discovery.pod_namespace,
+                     "kubernetes-api: the namespace of the pods (default: $POD_NAMESPACE, else "
+                     "the service account's namespace file)");
+  command.add_option("--discovery-label-selector", flags.discovery.label_selector,
+                     "kubernetes-api: the pods' label selector (default: "
+                     "$TROUPE_DISCOVERY_LABEL_SELECTOR, else app=troupe)");
   command.add_option("--discovery-contact-points", flags.discovery.contact_points,
                      "contact points (this node included) needed to form a new cluster")
       ->capture_default_str();

@@ -1,8 +1,9 @@
 #pragma once
 /// `troupe node --discovery`: finds the node's peers inside Kubernetes (the SRV records of a
-/// headless service) and feeds them into the cluster join (docs/kubernetes.md, "Discovery").
-/// A thread of its own polls discovery (a DNS query blocks up to its timeout; actor threads
-/// never wait for it), tells the transport to dial what it found, runs k8s/discovery's
+/// headless service, or the pod list of the Kubernetes API) and feeds them into the cluster
+/// join (docs/kubernetes.md, "Discovery"). A thread of its own polls discovery (a DNS query
+/// or an API request blocks up to its timeout; actor threads never wait for it), tells the
+/// transport to dial what it found, runs k8s/discovery's
 /// cluster_bootstrap over it and sends the result to the cluster actor as `contact_points`:
 /// join a member if any contact is one, else the lowest address forms the cluster after the
 /// stable window. The cluster actor runs with `formation_by_bootstrap`. A node without
@@ -10,12 +11,15 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "troupe/cluster/cluster.hpp"
+#include "troupe/k8s/api_client.hpp"
 #include "troupe/k8s/discovery.hpp"
 #include "troupe/k8s/discovery_method.hpp"
 #include "troupe/net/address.hpp"
@@ -31,6 +35,15 @@ struct discovery_flags {
   std::size_t contact_points = 2;      ///< --discovery-contact-points: needed to form a cluster
   std::string stable_margin = "5s";    ///< --discovery-stable-margin
   std::string interval = "1s";         ///< --discovery-interval: time between polls
+  /// kubernetes-api only. --discovery-api-server HOST:PORT; "": KUBERNETES_SERVICE_HOST and
+  /// KUBERNETES_SERVICE_PORT (443 when unset), as the kubelet sets them in every pod.
+  std::string api_server;
+  /// --discovery-service-account DIR: the folder of `token`, `ca.crt` and `namespace`.
+  std::string service_account = std::string(k8s::service_account_directory);
+  /// --discovery-namespace; "": POD_NAMESPACE, else the service account's `namespace` file.
+  std::string pod_namespace;
+  /// --discovery-label-selector; "": TROUPE_DISCOVERY_LABEL_SELECTOR, else app=troupe.
+  std::string label_selector;
 };
 
 /// Bounds of the flags: polls at least every minute, at most 10 per second.
@@ -38,21 +51,29 @@ inline constexpr std::int64_t discovery_interval_ns_min = 100'000'000;
 inline constexpr std::int64_t discovery_interval_ns_max = 60'000'000'000;
 /// Time one DNS query may take before the poll counts as failed.
 inline constexpr int discovery_query_timeout_ms = 2000;
+/// Time an API request may take to connect (TCP and TLS), and in all, before the poll
+/// counts as failed. `stop` waits for a poll in progress: at most this long.
+inline constexpr int discovery_api_connect_timeout_ms = 2000;
+inline constexpr int discovery_api_timeout_ms = 5000;
 
 /// The flags, checked.
 struct discovery_settings {
   k8s::discovery_method method;
-  net::address dns_server{"127.0.0.1", 53};
+  net::address dns_server{"127.0.0.1", 53};  ///< dns only
+  k8s::api_request api;                      ///< kubernetes-api only
   k8s::bootstrap_config bootstrap;
   std::int64_t interval_ns = 1'000'000'000;
 };
 
-/// Checks the flags (and reads `resolv_conf_path` when --discovery-dns is not given).
-/// Returns "" or the problem, naming the flag (exit code 2). `kubernetes-api` is refused:
-/// `troupe node` has no HTTPS client for the API server yet.
+/// Checks the flags. For dns, reads `resolv_conf_path` when --discovery-dns is not given; for
+/// kubernetes-api, takes what the flags leave out from the environment (`getenv`) and the
+/// service-account folder, and checks that its token and CA files can be read (a pod
+/// without a mounted token fails here, not at every poll). Returns "" or the problem,
+/// naming the flag (exit code 2).
 [[nodiscard]] std::string resolve_discovery_flags(
     const discovery_flags& flags, discovery_settings& settings,
-    const std::string& resolv_conf_path = "/etc/resolv.conf");
+    const std::string& resolv_conf_path = "/etc/resolv.conf",
+    const std::function<const char*(const char*)>& getenv = std::getenv);
 
 /// This node as the other nodes discover it: its name and the address it listens on; a
 /// wildcard listen host (0.0.0.0, ::) is replaced by `pod_ip` (the downward API's POD_IP).
@@ -73,7 +94,7 @@ class discovery_loop {
 
   void start();
   /// Wakes the thread and joins it; the poll in progress finishes first (bounded by the
-  /// query timeout). Idempotent.
+  /// query or request timeout). Idempotent.
   void stop();
 
  private:
