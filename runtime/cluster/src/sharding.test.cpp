@@ -232,3 +232,52 @@ TEST(sharding, a_node_that_hears_the_others_but_is_not_heard_stops_serving_befor
 }
 
 }  // namespace
+
+namespace {
+
+using namespace sharding_sim;
+
+/// Every pod is cut off from the others from the start, so the cluster never forms and no
+/// shard ever gets a home: every probe waits in kv-0's buffer.
+sharding_options never_formed(std::int64_t buffer_timeout_ns) {
+  sharding_options o;
+  o.settings.buffer_timeout_ns = buffer_timeout_ns;
+  o.cluster.faults = {split(0, {{"kv-0"}, {"kv-1"}, {"kv-2"}})};
+  o.probe_start_ns = 1 * s;
+  o.probe_interval_ns = 200 * ms;
+  o.probe_stop_ns = 12 * s;
+  o.cluster.duration_ns = 25 * s;
+  return o;
+}
+
+// Before buffer_timeout_ns, a message whose shard never got a home stayed in the buffer for
+// good: its ask timed out, but the message was neither delivered nor reported, and
+// entity_delivery calls it silently lost (the second half shows the checker finding it).
+TEST(sharding, a_message_whose_shard_never_gets_a_home_is_dropped_after_the_buffer_timeout) {
+  auto r = run_sharding(never_formed(10 * s));
+  EXPECT_TRUE(r.delivery.ok) << r.delivery.message;
+  std::map<std::string, std::int64_t> buffered_at;  // entity_message -> first buffered
+  int timed_out = 0;
+  for (const auto& e : r.run.events) {
+    if (e["ev"] != "entity_route") continue;
+    const std::string message = e["entity_message"];
+    if (e["step"] == "buffered") buffered_at.try_emplace(message, e["t"].get<std::int64_t>());
+    EXPECT_NE(e["step"], "delivered") << "no shard has a home";
+    if (e["step"] != "dropped") continue;
+    EXPECT_EQ(e["reason"], "buffer_timeout");
+    const std::int64_t waited = e["t"].get<std::int64_t>() - buffered_at.at(message);
+    EXPECT_GE(waited, 10 * s);
+    EXPECT_LE(waited, 10 * s + 200 * ms) << "dropped at the first tick after the timeout";
+    ++timed_out;
+  }
+  EXPECT_EQ(timed_out, 55) << "every probe of 1 s .. 12 s, one per 200 ms";
+  EXPECT_EQ(static_cast<int>(buffered_at.size()), timed_out);
+
+  auto unbounded = run_sharding(never_formed(1000 * s));
+  EXPECT_FALSE(unbounded.delivery.ok);
+  EXPECT_NE(unbounded.delivery.message.find("silently lost: last step buffered on kv-0"),
+            std::string::npos)
+      << unbounded.delivery.message;
+}
+
+}  // namespace
