@@ -139,8 +139,7 @@ std::string trim_space(std::string text) {
 /// beginning of the body.
 std::string describe_status(const std::string& url, const https_response& response) {
   const auto as_status = parse_pod_list(response.body);
-  if (as_status.error.starts_with("the API answered"))
-    return "GET " + url + ": " + as_status.error;
+  if (as_status.error.starts_with("the API answered")) return "GET " + url + ": " + as_status.error;
   constexpr std::size_t excerpt_max = 200;
   std::string excerpt = response.body.substr(0, excerpt_max);
   if (response.body.size() > excerpt_max) excerpt += "...";

@@ -100,9 +100,9 @@ TEST_F(api_client, a_server_the_ca_did_not_sign_is_refused) {
   r.ca_file = (other / "ca.crt").string();
   const auto found = k8s::poll_kubernetes_api(r);
   EXPECT_TRUE(found.peers.empty());
-  EXPECT_NE(found.error.find("TLS failed, the server was not verified with the CA file " +
-                             r.ca_file),
-            std::string::npos)
+  EXPECT_NE(
+      found.error.find("TLS failed, the server was not verified with the CA file " + r.ca_file),
+      std::string::npos)
       << found.error;
   // A CA file that is not there is no trust at all, not the system's CAs.
   r.ca_file = (other / "absent.crt").string();

@@ -40,7 +40,8 @@ inline bool make_self_signed_certificate(const std::filesystem::path& certificat
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
       " -subj /CN=kube-apiserver"
       " -addext subjectAltName=IP:127.0.0.1,DNS:kubernetes.default.svc"
-      " -keyout '" + key.string() + "' -out '" + certificate.string() + "' >/dev/null 2>&1";
+      " -keyout '" +
+      key.string() + "' -out '" + certificate.string() + "' >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;
 }
 
@@ -91,13 +92,12 @@ class fake_api_server {
  private:
   void start() {
     const auto port_file = directory_ / "port";
-    std::vector<std::string> args = {"python3",
-                                     TROUPE_K8S_FAKE_API_SERVER,
-                                     "--cert", (service_account() / "ca.crt").string(),
-                                     "--key", (directory_ / "server.key").string(),
+    std::vector<std::string> args = {"python3",      TROUPE_K8S_FAKE_API_SERVER,
+                                     "--cert",       (service_account() / "ca.crt").string(),
+                                     "--key",        (directory_ / "server.key").string(),
                                      "--token-file", (service_account() / "token").string(),
-                                     "--root", root().string(),
-                                     "--port-file", port_file.string()};
+                                     "--root",       root().string(),
+                                     "--port-file",  port_file.string()};
     const std::string log = (directory_ / "server.log").string();
     pid_ = fork();
     if (pid_ == 0) {

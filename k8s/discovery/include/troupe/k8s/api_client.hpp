@@ -32,15 +32,15 @@ inline constexpr std::size_t token_bytes_max = 64 * 1024;
 
 /// Bounds of one HTTPS request.
 struct https_limits {
-  int connect_timeout_ms = 2000;           ///< TCP connect and TLS handshake
-  int timeout_ms = 5000;                   ///< the whole request, connect included
+  int connect_timeout_ms = 2000;  ///< TCP connect and TLS handshake
+  int timeout_ms = 5000;          ///< the whole request, connect included
   std::size_t body_bytes_max = pod_list_bytes_max;
 };
 
 struct https_response {
-  long status = 0;      ///< the HTTP status; 0 when no response came
-  std::string body;     ///< at most body_bytes_max bytes
-  std::string error;    ///< "" or why there is no complete response (TLS, timeout, size ...)
+  long status = 0;    ///< the HTTP status; 0 when no response came
+  std::string body;   ///< at most body_bytes_max bytes
+  std::string error;  ///< "" or why there is no complete response (TLS, timeout, size ...)
 };
 
 /// One `GET url` over HTTPS only (no redirects followed), with `Authorization: Bearer TOKEN`
@@ -54,9 +54,9 @@ struct https_response {
 
 /// What a pod-list poll asks of the API server.
 struct api_request {
-  std::string server_host;    ///< KUBERNETES_SERVICE_HOST: an IP (IPv6 without brackets) or name
+  std::string server_host;  ///< KUBERNETES_SERVICE_HOST: an IP (IPv6 without brackets) or name
   std::uint16_t server_port = 443;  ///< KUBERNETES_SERVICE_PORT
-  std::string pod_namespace;  ///< POD_NAMESPACE, or the service account's `namespace` file
+  std::string pod_namespace;        ///< POD_NAMESPACE, or the service account's `namespace` file
   std::string label_selector = "app=troupe";
   std::string token_file = std::string(service_account_directory) + "/token";
   std::string ca_file = std::string(service_account_directory) + "/ca.crt";
@@ -67,8 +67,8 @@ struct api_request {
 /// host in brackets.
 [[nodiscard]] std::string pod_list_url(const api_request& request);
 
-/// The first line of a file, at most `bytes_max` bytes, without surrounding white space;
-/// "" (and `error` set) when it cannot be read, is empty or is longer.
+/// The text of a small file (a token, a namespace) without surrounding white space; ""
+/// (and `error` set) when it cannot be read, is empty, or is longer than `bytes_max` bytes.
 struct file_text_result {
   std::string text;
   std::string error;
