@@ -1,6 +1,7 @@
 #include "troupe/checkers/entity_delivery.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,9 +24,10 @@ class pod_lives {
  public:
   explicit pod_lives(const std::vector<fault_event>& faults) {
     for (const auto& fault : faults) {
-      if (fault.kind == "kill" || fault.kind == "stop") ends_[fault.pod].push_back(fault.seq);
+      if (fault.kind == "kill" || fault.kind == "stop") end(fault.pod, fault);
       if (fault.kind == "scale")
-        for (const auto& pod : fault.removed) ends_[pod].push_back(fault.seq);
+        for (const auto& pod : fault.removed) end(pod, fault);
+      if (fault.kind == "restart") restarts_[fault.pod].push_back(fault.seq);
       if (fault.kind == "pause" || fault.kind == "resume" || fault.kind == "kill" ||
           fault.kind == "stop" || fault.kind == "restart")
         last_state_[fault.pod] = fault.kind;
@@ -42,6 +44,28 @@ class pod_lives {
     return *next;
   }
 
+  /// True when `pod` was down at `seq`: ended before it and not restarted since.
+  [[nodiscard]] bool down_at(const std::string& pod, std::uint64_t seq) const {
+    auto found = ends_.find(pod);
+    if (found == ends_.end()) return false;
+    auto next = std::upper_bound(found->second.begin(), found->second.end(), seq);
+    if (next == found->second.begin()) return false;
+    const std::uint64_t ended_seq = *std::prev(next);
+    auto restarts = restarts_.find(pod);
+    if (restarts == restarts_.end()) return true;
+    auto restart = std::upper_bound(restarts->second.begin(), restarts->second.end(), ended_seq);
+    return restart == restarts->second.end() || *restart > seq;
+  }
+
+  /// True when `pod` ended at a time in [from_ns, to_ns].
+  [[nodiscard]] bool ended_within(const std::string& pod, std::int64_t from_ns,
+                                  std::int64_t to_ns) const {
+    auto found = end_times_.find(pod);
+    if (found == end_times_.end()) return false;
+    auto next = std::lower_bound(found->second.begin(), found->second.end(), from_ns);
+    return next != found->second.end() && *next <= to_ns;
+  }
+
   /// True when the trace ends while `pod` is paused.
   [[nodiscard]] bool paused_at_end(const std::string& pod) const {
     auto found = last_state_.find(pod);
@@ -49,7 +73,14 @@ class pod_lives {
   }
 
  private:
+  void end(const std::string& pod, const fault_event& fault) {
+    ends_[pod].push_back(fault.seq);
+    end_times_[pod].push_back(fault.t);
+  }
+
   std::map<std::string, std::vector<std::uint64_t>> ends_;  // by seq
+  std::map<std::string, std::vector<std::int64_t>> end_times_;
+  std::map<std::string, std::vector<std::uint64_t>> restarts_;
   std::map<std::string, std::string> last_state_;
 };
 
@@ -89,8 +120,13 @@ std::string describe_step(const entity_route_event& step) {
 class follower {
  public:
   follower(const std::map<std::uint64_t, runtime_fate>& fates, const pod_lives& pods,
-           const entity_delivery_options& options, std::int64_t last_t, tally& counts)
-      : fates_(fates), pods_(pods), options_(options), last_t_(last_t), counts_(counts) {}
+           const entity_delivery_options& options, std::int64_t last_t, bool real, tally& counts)
+      : fates_(fates),
+        pods_(pods),
+        options_(options),
+        last_t_(last_t),
+        real_(real),
+        counts_(counts) {}
 
   /// Returns offences as (seq, text).
   std::vector<std::pair<std::uint64_t, std::string>> follow(
@@ -129,6 +165,18 @@ class follower {
       copies_made_ = 1;
       counts_.messages += 1;
       copies_.push_back(copy{copy::place::region, step.pod, 0, &step});
+      return;
+    }
+    if (!accepted_ && real_ && step.step == "received" &&
+        pods_.ended_within(step.message.substr(0, step.message.find('/')), step.t - real_lag_ns,
+                           step.t + real_lag_ns)) {
+      // A killed process loses its last trace lines: the origin's accepted and forwarded
+      // steps of a message it sent just before it died.
+      accepted_ = true;
+      copies_made_ = 1;
+      counts_.messages += 1;
+      copies_.push_back(copy{copy::place::region, step.pod, 0, &step});
+      received_.insert(step.message_id);
       return;
     }
     if (!accepted_) return offend(step.seq, describe_step(step) + " but never accepted");
@@ -195,6 +243,16 @@ class follower {
       counts_.with_pod += 1;
       return;
     }
+    // Real processes: the TCP transport does not trace what a dead connection lost, so a
+    // forward whose sender or receiver died within a second, or whose receiver was down,
+    // ended with its pod.
+    if (real_ && one.where == copy::place::wire &&
+        (pods_.down_at(one.pod, last.seq) ||
+         pods_.ended_within(one.pod, last.t, last.t + real_lag_ns) ||
+         pods_.ended_within(last.pod, last.t, last.t + real_lag_ns))) {
+      counts_.with_pod += 1;
+      return;
+    }
     const std::int64_t window = one.where == copy::place::region && last.step == "buffered"
                                     ? options_.buffered_window_ns
                                     : options_.in_flight_window_ns;
@@ -213,6 +271,10 @@ class follower {
   const pod_lives& pods_;
   const entity_delivery_options& options_;
   std::int64_t last_t_;
+  bool real_;  // a trace of real processes (docs/checkers.md, "entity_delivery", Limits)
+  /// Real processes: how far a pod's death may be from the steps it explains (a killed
+  /// process loses up to 100 ms of trace lines; a dead connection's bytes go with it).
+  static constexpr std::int64_t real_lag_ns = 1'000'000'000;
   tally& counts_;
   std::string name_;
   bool accepted_ = false;
@@ -260,7 +322,7 @@ verdict check_entity_delivery(const trace& events, const entity_delivery_options
   tally counts;
   std::multimap<std::uint64_t, std::string> offences;  // by seq, for a stable message
   for (const auto& [key, steps] : messages) {
-    follower one(fates, pods, options, events.last_t, counts);
+    follower one(fates, pods, options, events.last_t, events.header.platform != "simnet", counts);
     for (auto& offence : one.follow(steps)) offences.emplace(std::move(offence));
   }
   if (offences.empty()) {

@@ -20,9 +20,11 @@ struct line {
   std::string body;
 };
 
-std::vector<std::string> lines_of(const std::vector<line>& events) {
+std::vector<std::string> lines_of(const std::vector<line>& events,
+                                  const std::string& platform = "simnet") {
   std::vector<std::string> lines = {
-      R"({"format":"troupe-trace","version":1,"seed":1,"scenario":"e","build":"x","platform":"simnet","pods":["a","b","c"]})"};
+      R"({"format":"troupe-trace","version":1,"seed":1,"scenario":"e","build":"x","platform":")" +
+      platform + R"(","pods":["a","b","c"]})"};
   for (std::size_t seq = 0; seq < events.size(); ++seq)
     lines.push_back(R"({"seq":)" + std::to_string(seq) + R"(,"t":)" + std::to_string(events[seq].t) +
                     "," + events[seq].body + "}");
@@ -61,8 +63,8 @@ line log_at(std::int64_t t) {
   return {t, R"("ev":"log","pod":"a","actor":"/user/x","level":"info","text":"end")"};
 }
 
-verdict check(const std::vector<line>& events) {
-  auto parsed = read_trace_lines(lines_of(events));
+verdict check(const std::vector<line>& events, const std::string& platform = "simnet") {
+  auto parsed = read_trace_lines(lines_of(events, platform));
   EXPECT_TRUE(parsed) << parsed.failure().to_string();
   if (!parsed) return {};
   return check_entity_delivery(*parsed);
@@ -207,6 +209,30 @@ TEST(entity_delivery, an_identity_accepted_twice_or_a_step_without_a_holder_fail
   EXPECT_NE(result.message.find("buffered on b at t=1.000s but no region on b holds it"),
             std::string::npos)
       << result.message;
+}
+
+// Real processes: the TCP transport traces nothing for bytes a dead connection lost, and a
+// killed process loses its last trace lines; within a second of a death that explains them,
+// such gaps count as ended with the pod, not as silent losses (a simulation has no such gap).
+TEST(entity_delivery, traces_of_real_processes_excuse_gaps_next_to_a_death) {
+  const std::vector<line> forward_to_dying = {
+      route(1 * s, "a", "accepted"), send(1 * s, "a", 7, "b"),
+      route(1 * s, "a", "forwarded", R"(,"to_pod":"b")" + id(7)),
+      fault(1 * s + 500'000'000, "b", "kill"), log_at(30 * s)};
+  EXPECT_TRUE(check(forward_to_dying, "pods").ok) << check(forward_to_dying, "pods").message;
+  EXPECT_FALSE(check(forward_to_dying).ok);
+  const std::vector<line> origin_lines_lost = {
+      fault(1 * s, "a", "kill"), route(1 * s + 100'000'000, "b", "received", id(7)),
+      send(1 * s + 100'000'000, "b", 9, "b"), route(1 * s + 100'000'000, "b", "delivered", id(9)),
+      deliver(1 * s + 100'000'000, "b", 9), log_at(30 * s)};
+  EXPECT_TRUE(check(origin_lines_lost, "pods").ok) << check(origin_lines_lost, "pods").message;
+  EXPECT_FALSE(check(origin_lines_lost).ok);
+  // A death long after the forward explains nothing.
+  const std::vector<line> forward_lost = {
+      route(1 * s, "a", "accepted"), send(1 * s, "a", 7, "b"),
+      route(1 * s, "a", "forwarded", R"(,"to_pod":"b")" + id(7)), fault(20 * s, "b", "kill"),
+      log_at(30 * s)};
+  EXPECT_FALSE(check(forward_lost, "pods").ok);
 }
 
 TEST(entity_delivery, runs_by_name_and_reads_route_events_with_their_fields) {
