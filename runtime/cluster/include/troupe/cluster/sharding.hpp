@@ -16,6 +16,9 @@
 /// "Fencing"). Every entity start and stop is a trace event (`entity_start`,
 /// `entity_stop`), and so is every shard a region starts or stops hosting (`shard_start`,
 /// `shard_stop`), so that the `entity_unique` checker can verify "at most one instance".
+/// Every message to an entity gets an identity where a region first accepts it, kept through
+/// forwards (`shard_envelope`), and each step of its way is an `entity_route` event, so that
+/// the `entity_delivery` checker can verify "delivered or reported, never silently lost".
 
 #include <cstdint>
 #include <deque>
