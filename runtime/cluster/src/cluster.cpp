@@ -106,7 +106,7 @@ void cluster_actor::try_to_join() {
         .tell(join_request{self_.first, self_.second});
   if (!may_form(now, contacts, previous)) return;
   membership_state fresh;
-  fresh.members[self_] = member_info{member_status::up, 1};
+  fresh.members[self_] = member_info{member_status::up, 1, {}};
   become_member(std::move(fresh));
 }
 
@@ -135,9 +135,18 @@ bool cluster_actor::may_form(std::int64_t now, const std::set<std::string>& cont
 void cluster_actor::become_member(membership_state state) {
   member_ = true;
   state_ = std::move(state);
+  see_joiners();
   not_member_answers_.clear();
   sync_detectors();
   publish();
+}
+
+void cluster_actor::see_joiners() {
+  for (auto& [key, info] : state_.members) {
+    if (info.status != member_status::joining) continue;
+    auto at = std::lower_bound(info.seen_by.begin(), info.seen_by.end(), self_);
+    if (at == info.seen_by.end() || *at != self_) info.seen_by.insert(at, self_);
+  }
 }
 
 void cluster_actor::on_join(const join_request& request) {
@@ -165,7 +174,8 @@ void cluster_actor::on_join(const join_request& request) {
       state_.remove(other);
     }
     confirm_replaced();
-    state_.members[key] = member_info{member_status::joining, 0};
+    state_.members[key] = member_info{member_status::joining, 0, {}};
+    see_joiners();
     sync_detectors();
     publish();
   }
@@ -217,6 +227,7 @@ void cluster_actor::on_gossip(const gossip& message) {
         !merged.members.contains(key))
       watch_fence(key, info.up_number);
   state_ = std::move(merged);
+  see_joiners();
   watch_downed_members();
   confirm_replaced();
   auto me = state_.members.find(self_);
@@ -339,14 +350,24 @@ bool cluster_actor::is_leader() const {
 void cluster_actor::leader_actions() {
   if (!is_leader()) return;
   bool blocked = false;  // a joining or up member unreachable: no one is moved up
-  for (const auto& [key, info] : state_.members)
+  std::vector<member_key> up;
+  for (const auto& [key, info] : state_.members) {
     if (info.status <= member_status::up && unreachable(key)) blocked = true;
+    if (info.status == member_status::up) up.push_back(key);
+  }
+  // A joiner becomes up only once every up member has seen it joining (its seen set, merged
+  // by gossip): otherwise the side of a partition that has not heard of it would count a
+  // universe without it while this side counts it, and both could keep a majority.
+  auto seen_by_every_up_member = [&](const member_info& info) {
+    return std::includes(info.seen_by.begin(), info.seen_by.end(), up.begin(), up.end());
+  };
   std::vector<member_key> to_remove;
   std::uint64_t next_up = state_.max_up_number() + 1;
   for (auto& [key, info] : state_.members) {
     switch (info.status) {
       case member_status::joining:
-        if (!blocked) info = member_info{member_status::up, next_up++};
+        if (!blocked && seen_by_every_up_member(info))
+          info = member_info{member_status::up, next_up++, {}};
         break;
       case member_status::leaving:
         info.status = member_status::exiting;

@@ -79,11 +79,18 @@ std::uint64_t membership_state::max_up_number() const {
 namespace {
 
 member_info merge_info(const member_info& a, const member_info& b) {
-  if (a.status != b.status) return a.status > b.status ? a : b;
+  if (a.status != b.status) {
+    member_info out = a.status > b.status ? a : b;
+    out.seen_by.clear();  // only a joiner has a seen set, and the later status is not joining
+    return out;
+  }
   // Two leaders may have moved the member up concurrently: the smaller number wins on both.
   member_info out = a;
   if (a.up_number == 0 || (b.up_number != 0 && b.up_number < a.up_number))
     out.up_number = b.up_number;
+  out.seen_by.clear();
+  std::set_union(a.seen_by.begin(), a.seen_by.end(), b.seen_by.begin(), b.seen_by.end(),
+                 std::back_inserter(out.seen_by));
   return out;
 }
 

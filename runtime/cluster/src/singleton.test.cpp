@@ -83,4 +83,34 @@ TEST(singleton, restarted_seeds_cut_off_from_the_serving_seed_do_not_form_a_seco
     }
 }
 
+// Found by the singleton property (random seed): kv-3 and kv-4 are downed by a partition;
+// in the next partition, {kv-1, kv-2, kv-3} | {kv-0, kv-4}, kv-4 rejoins through kv-0 before
+// kv-0 notices kv-1 and kv-2 are cut off. Had kv-0 moved it up, kv-0 would count {kv-0,
+// kv-4} against {kv-1, kv-2} (a tie it wins by the lowest address) while kv-1 and kv-2,
+// which never heard of the new kv-4, count a majority of {kv-0, kv-1, kv-2}: two kept sides,
+// two singletons. A joiner becomes up only once every up member has seen it.
+TEST(singleton, a_member_that_joins_one_side_of_a_partition_is_not_counted_there) {
+  run_options o;
+  o.pods = 5;
+  o.seed = 1;
+  o.singleton = true;
+  o.faults = {split(2000 * ms, {{"kv-0", "kv-1", "kv-2", "kv-3"}, {"kv-4"}}),
+              at(2200 * ms, fault_kind::heal),
+              split(2300 * ms, {{"kv-0", "kv-1", "kv-2", "kv-3"}, {"kv-4"}}),
+              at(2500 * ms, fault_kind::heal),
+              split(8800 * ms, {{"kv-0", "kv-1", "kv-2"}, {"kv-3", "kv-4"}}),
+              at(11100 * ms, fault_kind::heal),
+              split(11700 * ms, {{"kv-0", "kv-1", "kv-2"}, {"kv-3", "kv-4"}}),
+              at(14900 * ms, fault_kind::heal),
+              split(15100 * ms, {{"kv-1", "kv-2", "kv-3"}, {"kv-0", "kv-4"}}),
+              at(18500 * ms, fault_kind::heal)};
+  o.duration_ns = 33500 * ms;
+  auto r = run(o);
+  EXPECT_TRUE(r.membership.ok) << r.membership.message;
+  EXPECT_EQ(r.split_brain, "");
+  const auto report = check_singleton(r.events);
+  EXPECT_EQ(report.overlap, "");
+  EXPECT_EQ(report.running_at_end.size(), 1u);
+}
+
 }  // namespace

@@ -24,7 +24,7 @@ split make_split(int size, std::uint32_t mask) {
   for (int i = 0; i < size; ++i) {
     member_key key("kv-" + std::to_string(i), 1);
     // up_number order differs from address order, to tell the strategies apart.
-    s.state.members[key] = member_info{member_status::up, static_cast<std::uint64_t>(size - i)};
+    s.state.members[key] = member_info{member_status::up, static_cast<std::uint64_t>(size - i), {}};
     ((mask >> i) & 1 ? s.left : s.right).push_back(key);
   }
   return s;

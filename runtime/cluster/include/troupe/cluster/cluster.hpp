@@ -174,6 +174,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   bool may_form(std::int64_t now, const std::set<std::string>& contacts,
                 const std::set<std::string>& previous) const;
   void become_member(membership_state state);
+  /// Adds this node to the seen set of every joining member its state holds.
+  void see_joiners();
   void send_heartbeats();
   void update_reachability();
   void leader_actions();

@@ -36,9 +36,14 @@ std::string_view to_string(member_status status);
 struct member_info {
   member_status status = member_status::joining;
   std::uint64_t up_number = 0;  ///< order of becoming up (1 = oldest); 0 before up
+  /// While joining: the members whose state holds this one (sorted, unique); merged by
+  /// union. The leader moves a joiner up only once every up member has seen it, so a member
+  /// never becomes up on one side of a partition without the other side knowing
+  /// (docs/cluster.md, "Leader actions"). Empty once up.
+  std::vector<std::pair<std::string, std::uint64_t>> seen_by;
   template <class A>
   void fields(A& a) {
-    a(status, up_number);
+    a(status, up_number, seen_by);
   }
   friend bool operator==(const member_info&, const member_info&) = default;
 };
