@@ -7,13 +7,18 @@ It understands exactly the commands `troupe k8s` runs. The StatefulSets' pods ar
 `$(VAR)` expanded from the container's env as the kubelet does, then the in-cluster paths
 and addresses mapped onto this machine (the ConfigMap and Secret become files, each pod's
 claim a folder, each pod's ports free ports on 127.0.0.1, --peers the pods' local ports).
+The cluster DNS is played too: a small DNS server of this script (started with the first
+pod, `dns-serve`) answers the headless Services' SRV records `_remoting._tcp` and the pods'
+A records from the pods running at the moment of each query, as CoreDNS answers from a
+Service that publishes not-ready addresses; a pod's `--discovery` is pointed at it
+(`--discovery-dns`), in place of the nameserver of /etc/resolv.conf.
 A StatefulSet's controller is played after every command that changes pods: missing
 ordinals are started, ordinals above the replicas stopped with SIGTERM. Chaos Mesh objects
 are accepted and recorded, not played (no network faults here).
 
 State lives in $FAKE_K8S_DIR; $FAKE_K8S_TROUPE is the troupe program that replaces
 /usr/local/bin/troupe. Node processes run in sessions of their own and outlive each call;
-`kill-all` (not a kubectl command) kills whatever is left.
+`kill-all` (not a kubectl command) kills whatever is left, the DNS server too.
 """
 import json
 import os
@@ -21,6 +26,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -89,11 +95,90 @@ def stop_pid(pid, sig):
         os.kill(pid, signal.SIGKILL)
 
 
+DNS_TYPE_A = 1
+DNS_TYPE_SRV = 33
+DNS_RCODE_NXDOMAIN = 3
+
+
+def dns_name(text):
+    return b"".join(bytes([len(label)]) + label.encode() for label in text.split(".") if label) + b"\0"
+
+
+def dns_record(name, kind, data):
+    return dns_name(name) + struct.pack("!HHIH", kind, 1, 5, len(data)) + data
+
+
+def dns_answer(query):
+    """The answer to one DNS query: SRV `_PORT._tcp.SERVICE.NS.svc.cluster.local` lists every
+    running pod (target POD.SERVICE.NS.svc.cluster.local, its local port, its A record in the
+    additional section); A POD.SERVICE... is 127.0.0.1 while the pod runs; else NXDOMAIN."""
+    ident, flags = struct.unpack("!HH", query[:4])
+    labels, at = [], 12
+    while query[at] != 0:
+        labels.append(query[at + 1:at + 1 + query[at]].decode().lower())
+        at += 1 + query[at]
+    kind = struct.unpack("!H", query[at + 1:at + 3])[0]
+    question = query[12:at + 5]
+    objects = load("objects.json", {})
+    services = {o["metadata"]["name"] for o in objects.values() if o["kind"] == "Service"}
+    running = sorted(p for p, pid in load("pods.json", {}).items() if alive(pid))
+    answers, additional = [], []
+    if kind == DNS_TYPE_SRV and len(labels) > 3 and labels[1] == "_tcp" and labels[2] in services:
+        port_name, domain = labels[0][1:], ".".join(labels[2:])
+        ports = load("ports.json", {})  # read only: the kubectl calls own this file
+        for pod in running:
+            target = f"{pod}.{domain}"
+            port = ports.get(f"{pod}/{port_name}")
+            if port is None:
+                continue
+            answers.append(dns_record(".".join(labels), DNS_TYPE_SRV,
+                                      struct.pack("!HHH", 0, 100, port) + dns_name(target)))
+            additional.append(dns_record(target, DNS_TYPE_A, socket.inet_aton("127.0.0.1")))
+    elif kind == DNS_TYPE_A and len(labels) > 2 and labels[0] in running and labels[1] in services:
+        answers.append(dns_record(".".join(labels), DNS_TYPE_A, socket.inet_aton("127.0.0.1")))
+    rcode = 0 if answers else DNS_RCODE_NXDOMAIN
+    header = struct.pack("!HHHHHH", ident, 0x8400 | (flags & 0x0100) | rcode, 1, len(answers), 0,
+                         len(additional))
+    return header + question + b"".join(answers) + b"".join(additional)
+
+
+def dns_serve(port):
+    """The cluster DNS, until the state folder is removed or the process is killed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", port))
+        server.settimeout(1)
+        while os.path.isdir(STATE):
+            try:
+                query, client = server.recvfrom(512)
+            except socket.timeout:
+                continue
+            try:
+                server.sendto(dns_answer(query), client)
+            except (IndexError, struct.error, UnicodeDecodeError):
+                pass  # a malformed query gets no answer
+    return 0
+
+
+def dns_port():
+    """The port of the cluster DNS, started on first use."""
+    dns = load("dns.json", {})
+    if dns and alive(dns["pid"]):
+        return dns["port"]
+    port = free_port()
+    process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "dns-serve", str(port)],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               start_new_session=True)
+    save("dns.json", {"pid": process.pid, "port": port})
+    log(f"started the cluster DNS pid {process.pid} on port {port}")
+    return port
+
+
 def pod_command(statefulset, pod):
     spec = statefulset["spec"]["template"]["spec"]
     container = spec["containers"][0]
     objects = load("objects.json", {})
-    env = {"POD_NAME": pod, "POD_NAMESPACE": statefulset["metadata"]["namespace"]}
+    env = {"POD_NAME": pod, "POD_NAMESPACE": statefulset["metadata"]["namespace"],
+           "POD_IP": "127.0.0.1"}
     for item in container.get("env", []):
         if "value" in item:
             env[item["name"]] = item["value"]
@@ -126,7 +211,10 @@ def pod_command(statefulset, pod):
         return arg
 
     command = [TROUPE if c == "/usr/local/bin/troupe" else c for c in container["command"]]
-    return command + [local(a) for a in container["args"]]
+    args = [local(a) for a in container["args"]]
+    if any(a.startswith("--discovery=dns:") for a in args):
+        args.append(f"--discovery-dns=127.0.0.1:{dns_port()}")
+    return command + args
 
 
 def reconcile():
@@ -190,7 +278,12 @@ def main(args):
         for pid in load("pods.json", {}).values():
             stop_pid(pid, signal.SIGKILL)
         save("pods.json", {})
+        if load("dns.json", {}):
+            stop_pid(load("dns.json", {})["pid"], signal.SIGKILL)
+            save("dns.json", {})
         return 0
+    if verb == "dns-serve":
+        return dns_serve(int(args[1]))
     if verb == "get" and args[1] == "namespace":
         return 0  # every namespace exists
     if verb == "apply":

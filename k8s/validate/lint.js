@@ -167,6 +167,20 @@ function lint(docs) {
         if (service !== w.spec.serviceName) report(w, `container ${c.name}: --discovery ${method} does not name the governing service '${w.spec.serviceName}'`);
         const portName = flagValue(args, '--discovery-port-name') || 'remoting';
         if (!(c.ports || []).some((p) => p.name === portName)) report(w, `container ${c.name}: --discovery-port-name ${portName} is not a declared container port: the SRV records _${portName}._tcp do not exist`);
+        // The SRV records are named after the Service's ports (not the container's).
+        const governing = byKind('Service').find((s) => s.metadata.name === w.spec.serviceName);
+        if (governing && !((governing.spec && governing.spec.ports) || []).some((p) => p.name === portName)) {
+          report(w, `container ${c.name}: the governing service '${w.spec.serviceName}' has no port named ${portName}: the SRV records _${portName}._tcp do not exist`);
+        }
+        // With a wildcard --listen host the node's own address (which the bootstrap compares
+        // with the discovered ones) is POD_IP: without it the node refuses to start.
+        const listen = flagValue(args, '--listen') || '';
+        const podIp = (c.env || []).find((e) => e.name === 'POD_IP');
+        const fromStatus = podIp && podIp.valueFrom && podIp.valueFrom.fieldRef &&
+          podIp.valueFrom.fieldRef.fieldPath === 'status.podIP';
+        if (/^(0\.0\.0\.0|\[::\]|::):\d+$/.test(listen) && !fromStatus) {
+          report(w, `container ${c.name}: --discovery with --listen ${listen} needs env POD_IP from the downward API (fieldRef status.podIP): the node's own address`);
+        }
       }
     }
 

@@ -206,18 +206,23 @@ void discovery_loop::poll_once(std::int64_t now_ns) {
     return;
   }
   std::vector<net::address> addresses;
+  std::vector<k8s::peer> contacts;  // the peers that are contact points of the cluster join
   std::vector<std::string> names;
   for (const auto& peer : found.peers) {
     addresses.push_back({peer.host, peer.port});
+    if (settings_.contact_point && !settings_.contact_point(peer.name)) continue;
+    contacts.push_back(peer);
     names.push_back(peer.name);
   }
   // The transport skips addresses it dials already, and learns that its own is itself.
   if (!addresses.empty()) transport_.add_seeds(std::move(addresses));
-  std::string report = "discovery: " + std::to_string(found.peers.size()) + " contact points";
+  std::string report = "discovery: " + std::to_string(contacts.size()) + " contact points";
+  if (contacts.size() != found.peers.size())
+    report += " of " + std::to_string(found.peers.size()) + " pods";
   if (!found.skipped.empty()) report += " (not peers: " + found.skipped + ")";
   std::string key = report;
   if (cluster_) {
-    const auto decision = bootstrap_.observe(now_ns, found.peers);
+    const auto decision = bootstrap_.observe(now_ns, contacts);
     cluster_->tell(cluster::contact_points{
         std::move(names), decision.what == k8s::bootstrap_decision::action::form_new_cluster});
     report += "; " + decision.reason;

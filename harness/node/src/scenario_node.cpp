@@ -62,6 +62,11 @@ std::string find_pod(const scenario::scenario& s, const std::string& name, scena
          pod_list(s) + ")";
 }
 
+bool is_cluster_contact(const scenario::scenario& s, const std::string& name) {
+  scenario_pod pod;
+  return find_pod(s, name, pod).empty() && !pod.client;
+}
+
 apps::workload workload_on_platform(const apps::workload& load, std::int64_t platform_now_ns,
                                     std::int64_t epoch_elapsed_ns) {
   apps::workload out = load;
@@ -214,6 +219,8 @@ int run_scenario_pod(const scenario_node_flags& flags, const scenario::scenario&
     problem = resolve_discovery_flags(flags.discovery, found);
     if (problem.empty())
       problem = discovered_self(pod.name, settings.transport.listen, std::getenv("POD_IP"), self);
+    // `s` outlives the loop (stopped before run_node returns).
+    found.contact_point = [&s](const std::string& name) { return is_cluster_contact(s, name); };
     if (!problem.empty()) {
       std::fprintf(stderr, "troupe node: %s\n", problem.c_str());
       return net::node_exit_bad_input;

@@ -25,16 +25,18 @@ json metadata(const scenario::scenario& s, const manifest_options& o, const std:
   return {{"name", name}, {"namespace", o.pod_namespace}, {"labels", labels(s, component)}};
 }
 
-/// --peers: every pod the scenario ever has, by its stable DNS name under the headless
-/// Service. Pods that do not exist (yet, or any more) do not resolve; the node redials them
-/// with backoff, as it does a peer that is down.
-std::string peer_list(const scenario::scenario& s) {
-  std::string out;
-  for (const auto& pod : pods_ever(s)) {
-    out += (out.empty() ? "" : ",") + pod + "=" + pod + "." + run_object_name(s) +
-           ".$(POD_NAMESPACE).svc.cluster.local:" + std::to_string(remoting_port);
-  }
-  return out;
+/// --discovery: the run's headless Service, whose SRV records `_remoting._tcp` list every
+/// pod that has an IP (it publishes not-ready pods), each under its pod name. Any number of
+/// pods, scale events included: no fixed list of names.
+std::string discovery_service(const scenario::scenario& s) {
+  return "dns:" + run_object_name(s) + ".$(POD_NAMESPACE).svc.cluster.local";
+}
+
+/// --discovery-contact-points: the scenario's initial server pods, as the seeds of a
+/// simulated run, which forms only once every seed answered. Client pods are published by
+/// the same Service but are no contact points (the node leaves them out).
+std::size_t contact_point_count(const scenario::scenario& s) {
+  return std::max<std::size_t>(s.server_pods().size(), 1);
 }
 
 json env_from_field(const std::string& name, const std::string& path) {
@@ -50,7 +52,11 @@ json node_container(const scenario::scenario& s, const manifest_options& o) {
       {"command", {"/usr/local/bin/troupe", "node"}},
       {"args",
        {"--scenario=/etc/troupe/scenario/scenario.json", "--pod=$(POD_NAME)",
-        "--listen=0.0.0.0:" + std::to_string(remoting_port), "--peers=" + peer_list(s),
+        "--listen=0.0.0.0:" + std::to_string(remoting_port),
+        // Peers and formation by discovery (docs/kubernetes.md, "Discovery"), as k8s/base's
+        // StatefulSet: the lowest address forms the cluster after a stable window.
+        "--discovery=" + discovery_service(s),
+        "--discovery-contact-points=" + std::to_string(contact_point_count(s)),
         "--secret-file=/etc/troupe/secret/cluster-secret",
         // One trace file per start of the pod, numbered by the counter on the same volume:
         // a restarted pod neither overwrites its earlier trace nor reuses its message ids.
@@ -61,6 +67,8 @@ json node_container(const scenario::scenario& s, const manifest_options& o) {
       {"env",
        {env_from_field("POD_NAME", "metadata.name"),
         env_from_field("POD_NAMESPACE", "metadata.namespace"),
+        // The node's own address among the discovered ones (it listens on 0.0.0.0).
+        env_from_field("POD_IP", "status.podIP"),
         {{"name", "TROUPE_EPOCH_NS"}, {"value", epoch_variable}}}},
       {"ports",
        {{{"name", "remoting"}, {"containerPort", remoting_port}, {"protocol", "TCP"}},
@@ -128,7 +136,7 @@ std::vector<json> shared_manifests(const scenario::scenario& s, const std::strin
                  {"type", "Opaque"},
                  {"stringData", {{"cluster-secret", secret_variable}}}};
   // Headless, publishing not-ready pods: a node that is not yet an Up member must be found
-  // by its peers (k8s/base/services.yaml). Gives each pod the DNS name of its --peers entry.
+  // by its peers (k8s/base/services.yaml). Its SRV records are what --discovery polls.
   json service = {
       {"apiVersion", "v1"},
       {"kind", "Service"},

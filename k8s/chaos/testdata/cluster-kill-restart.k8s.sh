@@ -128,7 +128,8 @@ kubectl apply -n chaos -f - <<EOF
               "--scenario=/etc/troupe/scenario/scenario.json",
               "--pod=\$(POD_NAME)",
               "--listen=0.0.0.0:7355",
-              "--peers=kv-0=kv-0.troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-1=kv-1.troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-2=kv-2.troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local:7355,client-0=client-0.troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local:7355",
+              "--discovery=dns:troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local",
+              "--discovery-contact-points=3",
               "--secret-file=/etc/troupe/secret/cluster-secret",
               "--trace=/var/lib/troupe/trace-{incarnation}.jsonl",
               "--incarnation-file=/var/lib/troupe/incarnation",
@@ -154,6 +155,14 @@ kubectl apply -n chaos -f - <<EOF
                 "valueFrom": {
                   "fieldRef": {
                     "fieldPath": "metadata.namespace"
+                  }
+                }
+              },
+              {
+                "name": "POD_IP",
+                "valueFrom": {
+                  "fieldRef": {
+                    "fieldPath": "status.podIP"
                   }
                 }
               },
@@ -322,7 +331,8 @@ kubectl apply -n chaos -f - <<EOF
               "--scenario=/etc/troupe/scenario/scenario.json",
               "--pod=\$(POD_NAME)",
               "--listen=0.0.0.0:7355",
-              "--peers=kv-0=kv-0.troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-1=kv-1.troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-2=kv-2.troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local:7355,client-0=client-0.troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local:7355",
+              "--discovery=dns:troupe-cluster-kill-restart.\$(POD_NAMESPACE).svc.cluster.local",
+              "--discovery-contact-points=3",
               "--secret-file=/etc/troupe/secret/cluster-secret",
               "--trace=/var/lib/troupe/trace-{incarnation}.jsonl",
               "--incarnation-file=/var/lib/troupe/incarnation",
@@ -348,6 +358,14 @@ kubectl apply -n chaos -f - <<EOF
                 "valueFrom": {
                   "fieldRef": {
                     "fieldPath": "metadata.namespace"
+                  }
+                }
+              },
+              {
+                "name": "POD_IP",
+                "valueFrom": {
+                  "fieldRef": {
+                    "fieldPath": "status.podIP"
                   }
                 }
               },

@@ -15,7 +15,7 @@ kubectl apply -n chaos -f - <<'EOF'
 {
   "apiVersion": "v1",
   "data": {
-    "scenario.json": "{\n  \"version\": 1,\n  \"name\": \"cluster-scale\",\n  \"app\": {\n    \"name\": \"kv\",\n    \"options\": {\n      \"bug\": \"none\"\n    }\n  },\n  \"deployments\": [\n    {\n      \"name\": \"kv\",\n      \"replicas\": 3\n    },\n    {\n      \"name\": \"client\",\n      \"replicas\": 1,\n      \"role\": \"client\"\n    }\n  ],\n  \"network\": {\n    \"delay_min\": \"1ms\",\n    \"delay_max\": \"5ms\",\n    \"loss\": 0.0,\n    \"duplicate\": 0.0,\n    \"reorder\": false\n  },\n  \"workload\": {\n    \"clients\": 3,\n    \"rate_per_s\": 20,\n    \"mix\": {\n      \"read\": 0.5,\n      \"write\": 0.4,\n      \"cas\": 0.1\n    },\n    \"keys\": 3,\n    \"timeout\": \"500ms\",\n    \"stop\": \"26s\"\n  },\n  \"cluster\": {\n    \"downing\": \"keep-majority\",\n    \"stable_after\": \"2s\",\n    \"failure_detector\": {\n      \"heartbeat_interval\": \"200ms\",\n      \"acceptable_pause\": \"1s\",\n      \"threshold\": 8\n    },\n    \"singleton\": {\n      \"name\": \"scheduler\",\n      \"handover_margin\": \"1s\"\n    }\n  },\n  \"faults\": [\n    {\n      \"at\": \"5s\",\n      \"kind\": \"scale\",\n      \"deployment\": \"kv\",\n      \"replicas\": 5\n    },\n    {\n      \"at\": \"15s\",\n      \"kind\": \"scale\",\n      \"deployment\": \"kv\",\n      \"replicas\": 2\n    }\n  ],\n  \"properties\": [\n    \"membership_converges\",\n    \"singleton_unique\",\n    \"linearizable\",\n    \"no_lost_acknowledged_writes\"\n  ],\n  \"duration\": \"28s\",\n  \"liveness_window\": \"10s\",\n  \"seed\": 1\n}\n"
+    "scenario.json": "{\n  \"version\": 1,\n  \"name\": \"cluster-scale\",\n  \"app\": {\n    \"name\": \"kv\",\n    \"options\": {\n      \"bug\": \"none\"\n    }\n  },\n  \"deployments\": [\n    {\n      \"name\": \"kv\",\n      \"replicas\": 3\n    },\n    {\n      \"name\": \"client\",\n      \"replicas\": 1,\n      \"role\": \"client\"\n    }\n  ],\n  \"network\": {\n    \"delay_min\": \"1ms\",\n    \"delay_max\": \"5ms\",\n    \"loss\": 0.0,\n    \"duplicate\": 0.0,\n    \"reorder\": false\n  },\n  \"workload\": {\n    \"clients\": 3,\n    \"rate_per_s\": 20,\n    \"mix\": {\n      \"read\": 0.5,\n      \"write\": 0.4,\n      \"cas\": 0.1\n    },\n    \"keys\": 3,\n    \"timeout\": \"500ms\",\n    \"stop\": \"26s\"\n  },\n  \"cluster\": {\n    \"downing\": \"keep-majority\",\n    \"stable_after\": \"2s\",\n    \"failure_detector\": {\n      \"heartbeat_interval\": \"200ms\",\n      \"acceptable_pause\": \"1s\",\n      \"threshold\": 8\n    },\n    \"singleton\": {\n      \"name\": \"scheduler\",\n      \"handover_margin\": \"1s\"\n    }\n  },\n  \"faults\": [\n    {\n      \"at\": \"5s\",\n      \"kind\": \"scale\",\n      \"deployment\": \"kv\",\n      \"replicas\": 5\n    },\n    {\n      \"at\": \"15s\",\n      \"kind\": \"scale\",\n      \"deployment\": \"kv\",\n      \"replicas\": 2\n    }\n  ],\n  \"generator\": {\n    \"kinds\": [\n      \"scale\",\n      \"kill\",\n      \"partition\"\n    ],\n    \"max_faults\": 4,\n    \"window\": [\n      \"4s\",\n      \"16s\"\n    ],\n    \"scale\": {\n      \"deployment\": \"kv\",\n      \"min\": 2,\n      \"max\": 5\n    }\n  },\n  \"properties\": [\n    \"membership_converges\",\n    \"singleton_unique\",\n    \"linearizable\",\n    \"no_lost_acknowledged_writes\"\n  ],\n  \"duration\": \"28s\",\n  \"liveness_window\": \"10s\",\n  \"seed\": 1\n}\n"
   },
   "kind": "ConfigMap",
   "metadata": {
@@ -128,7 +128,8 @@ kubectl apply -n chaos -f - <<EOF
               "--scenario=/etc/troupe/scenario/scenario.json",
               "--pod=\$(POD_NAME)",
               "--listen=0.0.0.0:7355",
-              "--peers=kv-0=kv-0.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-1=kv-1.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-2=kv-2.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-3=kv-3.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-4=kv-4.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,client-0=client-0.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355",
+              "--discovery=dns:troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local",
+              "--discovery-contact-points=3",
               "--secret-file=/etc/troupe/secret/cluster-secret",
               "--trace=/var/lib/troupe/trace-{incarnation}.jsonl",
               "--incarnation-file=/var/lib/troupe/incarnation",
@@ -154,6 +155,14 @@ kubectl apply -n chaos -f - <<EOF
                 "valueFrom": {
                   "fieldRef": {
                     "fieldPath": "metadata.namespace"
+                  }
+                }
+              },
+              {
+                "name": "POD_IP",
+                "valueFrom": {
+                  "fieldRef": {
+                    "fieldPath": "status.podIP"
                   }
                 }
               },
@@ -322,7 +331,8 @@ kubectl apply -n chaos -f - <<EOF
               "--scenario=/etc/troupe/scenario/scenario.json",
               "--pod=\$(POD_NAME)",
               "--listen=0.0.0.0:7355",
-              "--peers=kv-0=kv-0.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-1=kv-1.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-2=kv-2.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-3=kv-3.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,kv-4=kv-4.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355,client-0=client-0.troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local:7355",
+              "--discovery=dns:troupe-cluster-scale.\$(POD_NAMESPACE).svc.cluster.local",
+              "--discovery-contact-points=3",
               "--secret-file=/etc/troupe/secret/cluster-secret",
               "--trace=/var/lib/troupe/trace-{incarnation}.jsonl",
               "--incarnation-file=/var/lib/troupe/incarnation",
@@ -348,6 +358,14 @@ kubectl apply -n chaos -f - <<EOF
                 "valueFrom": {
                   "fieldRef": {
                     "fieldPath": "metadata.namespace"
+                  }
+                }
+              },
+              {
+                "name": "POD_IP",
+                "valueFrom": {
+                  "fieldRef": {
+                    "fieldPath": "status.podIP"
                   }
                 }
               },

@@ -46,6 +46,17 @@ test('discovery names the governing headless service and a declared port', () =>
   expectProblem(renamed, /--discovery-port-name peers is not a declared container port/);
 });
 
+test('discovery needs POD_IP for a wildcard listen and an SRV port on the governing service', () => {
+  const docs = fresh();
+  const c = node(docs);
+  c.env = c.env.filter((e) => e.name !== 'POD_IP');
+  expectProblem(docs, /--discovery with --listen 0\.0\.0\.0:7355 needs env POD_IP/);
+  const renamed = fresh();
+  const headless = renamed.find((d) => d.kind === 'Service' && d.metadata.name === 'troupe-headless');
+  headless.spec.ports.find((p) => p.name === 'remoting').name = 'peers';
+  expectProblem(renamed, /the governing service 'troupe-headless' has no port named remoting/);
+});
+
 test('durations', () => {
   assert.strictEqual(parseDuration('20s'), 20);
   assert.strictEqual(parseDuration('500ms'), 0.5);
@@ -220,4 +231,28 @@ test('a scenario pod without an incarnation counter or an epoch', () => {
   setArg(scenarioNode(docs), '--epoch-ns', null);
   expectProblem(docs, /a scenario pod needs --incarnation-file/);
   expectProblem(docs, /a scenario pod needs --epoch-ns/);
+});
+
+test('every scenario StatefulSet finds its peers through the run\'s headless service', () => {
+  const folder = require('path').join(__dirname, '../../chaos/testdata');
+  const files = fs.readdirSync(folder).filter((f) => f.endsWith('.manifests.yaml'));
+  assert.ok(files.length > 0, 'golden scenario manifests in k8s/chaos/testdata');
+  for (const file of files) {
+    const docs = YAML.parseAllDocuments(fs.readFileSync(require('path').join(folder, file), 'utf8'))
+      .map((d) => d.toJS()).filter(Boolean);
+    assert.deepStrictEqual(lint(docs), [], file);
+    for (const s of docs.filter((d) => d.kind === 'StatefulSet')) {
+      const args = s.spec.template.spec.containers[0].args;
+      assert.ok(args.includes(`--discovery=dns:${s.spec.serviceName}.$(POD_NAMESPACE).svc.cluster.local`),
+        `${file}: ${s.metadata.name} discovers through its governing service`);
+      assert.ok(!args.some((a) => a.startsWith('--peers')), `${file}: ${s.metadata.name} has no fixed peer list`);
+    }
+  }
+});
+
+test('a scenario pod with discovery but without POD_IP', () => {
+  const docs = scenarioManifests();
+  const c = scenarioNode(docs);
+  c.env = c.env.filter((e) => e.name !== 'POD_IP');
+  expectProblem(docs, /--discovery with --listen 0\.0\.0\.0:7355 needs env POD_IP from the downward API/);
 });

@@ -63,6 +63,11 @@ struct discovery_settings {
   k8s::api_request api;                      ///< kubernetes-api only
   k8s::bootstrap_config bootstrap;
   std::int64_t interval_ns = 1'000'000'000;
+  /// Which discovered pods (by node name) are contact points of the cluster join; empty:
+  /// all. The others are dialled but neither compared by the bootstrap nor asked to let this
+  /// node in: a scenario's client pods share the headless service with its servers and run
+  /// no membership. Called on the discovery thread.
+  std::function<bool(const std::string& node_name)> contact_point;
 };
 
 /// Checks the flags. For dns, reads `resolv_conf_path` when --discovery-dns is not given; for

@@ -30,6 +30,12 @@ struct scenario_pod {
 [[nodiscard]] std::string find_pod(const scenario::scenario& s, const std::string& name,
                                    scenario_pod& pod);
 
+/// Whether a pod found by `--discovery` is a contact point of this scenario's cluster join:
+/// a server deployment's pod (any ordinal, scaled ones too). Client pods are published by the
+/// same headless service but run no membership; a name that is no pod of the scenario (a
+/// record without the pod's hostname) neither. Such pods are dialled, never contacts.
+[[nodiscard]] bool is_cluster_contact(const scenario::scenario& s, const std::string& name);
+
 /// The workload with `start` and `stop` moved from scenario time (nanoseconds since the
 /// run's epoch) to platform time: `platform_now_ns` is the platform clock when
 /// `epoch_elapsed_ns` have passed since the epoch. A stop already past stays a stop.
