@@ -24,6 +24,9 @@ code=$?
 for file in "$@"; do
   if [ ! -s "$work/run/$file" ]; then
     echo "fake cluster: $file was not collected"
+    # The pod's own output (a scaled-away pod's is not among the collected logs).
+    pod=$(echo "$file" | cut -d/ -f2)
+    [ -f "$FAKE_K8S_DIR/logs/$pod.log" ] && grep -v '^troupe-net' "$FAKE_K8S_DIR/logs/$pod.log" | tail -20
     [ "$code" -eq 0 ] && code=1
   fi
 done
