@@ -62,8 +62,10 @@ void cluster_actor::on_message(cluster_protocol& message) {
   if (auto* g = std::get_if<gossip>(&message)) return on_gossip(*g);
   if (auto* join = std::get_if<join_request>(&message)) return on_join(*join);
   if (auto* answer = std::get_if<not_a_member>(&message)) {
-    if (answer->previous_members.size() > settings_.members_max) return;
-    not_member_answers_[answer->node] = {now_ns(), answer->previous_members};
+    if (answer->previous_members.size() > settings_.members_max ||
+        answer->departed.size() > settings_.members_max)
+      return;
+    not_member_answers_[answer->node] = {now_ns(), answer->previous_members, answer->departed};
     return;
   }
   if (auto* found = std::get_if<contact_points>(&message)) {
@@ -94,8 +96,8 @@ void cluster_actor::try_to_join() {
   // members and those of every node that answered (they may be serving without a seed).
   std::set<std::string> previous(last_members_.begin(), last_members_.end());
   for (const auto& [node, answer] : not_member_answers_)
-    if (now - answer.first <= 2 * settings_.seed_timeout_ns)
-      previous.insert(answer.second.begin(), answer.second.end());
+    if (now - answer.at_ns <= 2 * settings_.seed_timeout_ns)
+      previous.insert(answer.previous_members.begin(), answer.previous_members.end());
   previous.erase(self_.first);
   std::set<std::string> contacts(seeds.begin(), seeds.end());
   contacts.insert(previous.begin(), previous.end());
@@ -112,10 +114,23 @@ void cluster_actor::try_to_join() {
 
 bool cluster_actor::may_form(std::int64_t now, const std::set<std::string>& contacts,
                              const std::set<std::string>& previous) const {
+  auto fresh = [&](const answer_record& answer) {
+    return now - answer.at_ns <= 2 * settings_.seed_timeout_ns;
+  };
   auto answered = [&](const std::string& node) {
     auto at = not_member_answers_.find(node);
-    return node == self_.first || (at != not_member_answers_.end() &&
-                                   now - at->second.first <= 2 * settings_.seed_timeout_ns);
+    return node == self_.first || (at != not_member_answers_.end() && fresh(at->second));
+  };
+  // A seed scaled away (it left gracefully, this node or a fresh answer saw it go) cannot be
+  // serving: without this, a StatefulSet scaled below its seeds could never form again.
+  auto departed = [&](const std::string& node) {
+    if (departed_.contains(node)) return true;
+    return std::any_of(not_member_answers_.begin(), not_member_answers_.end(),
+                       [&](const auto& entry) {
+                         const auto& gone = entry.second.departed;
+                         return fresh(entry.second) &&
+                                std::find(gone.begin(), gone.end(), node) != gone.end();
+                       });
   };
   // With discovery the bootstrap alone decides who forms and when; it decided on the premise
   // that no contact is a member of a cluster, which their not-a-member answers confirm.
@@ -128,7 +143,9 @@ bool cluster_actor::may_form(std::int64_t now, const std::set<std::string>& cont
   // of its previous cluster, says it is in none: a first seed cut off from a running cluster
   // must not start a second one. A majority of seeds is not enough: seeds killed and
   // restarted answer as fresh nodes while the remaining seed serves with non-seed members.
-  return std::all_of(seeds.begin(), seeds.end(), answered) &&
+  // A seed seen leaving gracefully needs no answer.
+  return std::all_of(seeds.begin(), seeds.end(),
+                     [&](const std::string& node) { return answered(node) || departed(node); }) &&
          std::all_of(previous.begin(), previous.end(), answered);
 }
 
@@ -149,11 +166,22 @@ void cluster_actor::see_joiners() {
   }
 }
 
+void cluster_actor::note_departures() {
+  for (const auto& [key, info] : state_.members)
+    if (info.status == member_status::leaving || info.status == member_status::exiting)
+      departed_.insert(key.first);
+  for (const auto& [key, info] : state_.members)  // back: a new incarnation joined
+    if (info.status <= member_status::up) departed_.erase(key.first);
+  while (departed_.size() > settings_.members_max) departed_.erase(departed_.begin());
+}
+
 void cluster_actor::on_join(const join_request& request) {
   if (!member_) {
     system()
         .remote_ref<cluster_protocol>(request.node, cluster_actor_path)
-        .tell(not_a_member{self_.first, {last_members_.begin(), last_members_.end()}});
+        .tell(not_a_member{self_.first,
+                           {last_members_.begin(), last_members_.end()},
+                           {departed_.begin(), departed_.end()}});
     return;
   }
   const member_key key(request.node, request.uid);
@@ -618,6 +646,7 @@ void cluster_actor::record_lease() {
 
 void cluster_actor::publish() {
   if (!member_) return;
+  note_departures();
   for (const auto& [key, info] : state_.members)
     if (info.status == member_status::up) seen_up_.emplace(key, info.up_number);
   while (seen_up_.size() > 2 * settings_.members_max) seen_up_.erase(seen_up_.begin());

@@ -57,13 +57,15 @@ struct join_request {
   }
 };
 /// The answer of a node that is not a member of any cluster to a join request, with the
-/// other members of the cluster it was in before it was downed (empty for a fresh node).
+/// other members of the cluster it was in before it was downed (empty for a fresh node), and
+/// the nodes it saw leave that cluster gracefully (scaled away) and not come back.
 struct not_a_member {
   std::string node;
   std::vector<std::string> previous_members;
+  std::vector<std::string> departed;
   template <class A>
   void fields(A& a) {
-    a(node, previous_members);
+    a(node, previous_members, departed);
   }
 };
 /// The sender's full membership state.
@@ -176,6 +178,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   void become_member(membership_state state);
   /// Adds this node to the seen set of every joining member its state holds.
   void see_joiners();
+  /// Adds the leaving and exiting members to `departed_`, and drops the nodes back again.
+  void note_departures();
   void send_heartbeats();
   void update_reachability();
   void leader_actions();
@@ -208,9 +212,16 @@ class cluster_actor final : public actor<cluster_protocol> {
   bool member_ = false;
   std::int64_t join_started_ns_ = 0;
   std::int64_t rejoin_at_ns_ = 0;
-  /// node -> time of its not_a_member answer and the previous members it reported.
-  std::map<std::string, std::pair<std::int64_t, std::vector<std::string>>> not_member_answers_;
+  struct answer_record {
+    std::int64_t at_ns = 0;
+    std::vector<std::string> previous_members;
+    std::vector<std::string> departed;
+  };
+  /// node -> its last not_a_member answer.
+  std::map<std::string, answer_record> not_member_answers_;
   std::set<std::string> last_members_;  ///< the other members when this node was downed
+  /// Nodes seen leaving gracefully (leaving/exiting) and not seen joining or up since.
+  std::set<std::string> departed_;
   contact_points discovered_;            ///< the last contact_points (formation_by_bootstrap)
   membership_state state_;
   std::map<member_key, phi_detector> detectors_;
