@@ -143,10 +143,10 @@ bool cluster_actor::may_form(std::int64_t now, const std::set<std::string>& cont
   // of its previous cluster, says it is in none: a first seed cut off from a running cluster
   // must not start a second one. A majority of seeds is not enough: seeds killed and
   // restarted answer as fresh nodes while the remaining seed serves with non-seed members.
-  // A seed seen leaving gracefully needs no answer.
-  return std::all_of(seeds.begin(), seeds.end(),
-                     [&](const std::string& node) { return answered(node) || departed(node); }) &&
-         std::all_of(previous.begin(), previous.end(), answered);
+  // A seed or previous member seen leaving gracefully needs no answer.
+  auto accounted = [&](const std::string& node) { return answered(node) || departed(node); };
+  return std::all_of(seeds.begin(), seeds.end(), accounted) &&
+         std::all_of(previous.begin(), previous.end(), accounted);
 }
 
 void cluster_actor::become_member(membership_state state) {

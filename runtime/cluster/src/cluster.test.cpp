@@ -107,6 +107,18 @@ TEST(cluster, a_first_seed_forms_again_after_a_scale_down_removed_a_seed) {
   EXPECT_GT(first_time(r, "kv-1", "kv-0", "up", 14 * s), 0);
 }
 
+// kv-2 is scaled away during a partition [kv-0] | [kv-1, kv-2]: both kv-0 and kv-1 count
+// kv-2 in the universe against them and down themselves. kv-0 (first seed) must form again
+// although kv-2, a seed and a previous member, is gone: kv-1 answers that it saw kv-2 leave.
+TEST(cluster, a_seed_scaled_away_during_a_partition_does_not_block_forming_again) {
+  run_options o;
+  o.faults = {split(4 * s, {{"kv-0"}, {"kv-1", "kv-2"}}), scale_to(4001 * ms, 2),
+              at(7001 * ms, fault_kind::heal)};
+  o.duration_ns = 25 * s;
+  auto r = run(o);
+  expect_converged(r);
+}
+
 // The leader (lowest address) stopping gracefully must not stall leader actions: a leaving
 // member has already stopped (it sends `leave` from post_stop), so it cannot lead. Before
 // the fix kv-0 stayed `leaving` until the failure detector found it, 1.6 s later.
