@@ -23,11 +23,19 @@ struct runtime_fate {
 class pod_lives {
  public:
   explicit pod_lives(const std::vector<fault_event>& faults) {
+    std::set<std::string> dead;
     for (const auto& fault : faults) {
-      if (fault.kind == "kill" || fault.kind == "stop") end(fault.pod, fault);
-      if (fault.kind == "scale")
-        for (const auto& pod : fault.removed) end(pod, fault);
-      if (fault.kind == "restart") restarts_[fault.pod].push_back(fault.seq);
+      if (fault.kind == "kill" || fault.kind == "stop") end(fault.pod, fault), dead.insert(fault.pod);
+      if (fault.kind == "scale") {
+        for (const auto& pod : fault.removed) end(pod, fault), dead.insert(pod);
+        for (const auto& pod : fault.added) dead.erase(pod);
+      }
+      if (fault.kind == "restart") {
+        // A restart of a running pod ends its incarnation (simnet: a kill and a start).
+        if (!dead.contains(fault.pod)) end(fault.pod, fault);
+        dead.erase(fault.pod);
+        restarts_[fault.pod].push_back(fault.seq);
+      }
       if (fault.kind == "pause" || fault.kind == "resume" || fault.kind == "kill" ||
           fault.kind == "stop" || fault.kind == "restart")
         last_state_[fault.pod] = fault.kind;
@@ -53,7 +61,8 @@ class pod_lives {
     const std::uint64_t ended_seq = *std::prev(next);
     auto restarts = restarts_.find(pod);
     if (restarts == restarts_.end()) return true;
-    auto restart = std::upper_bound(restarts->second.begin(), restarts->second.end(), ended_seq);
+    // lower_bound: a restart of a running pod ends and restarts it at the same seq.
+    auto restart = std::lower_bound(restarts->second.begin(), restarts->second.end(), ended_seq);
     return restart == restarts->second.end() || *restart > seq;
   }
 

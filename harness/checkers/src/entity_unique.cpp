@@ -35,7 +35,10 @@ class replay {
   }
 
   void apply(const fault_event& fault) {
-    if (fault.kind == "kill" || fault.kind == "stop") end_pod(fault.pod);
+    // A restart ends the previous incarnation too (simnet restarts a running pod as a kill
+    // and a start); for a dead pod nothing is active.
+    if (fault.kind == "kill" || fault.kind == "stop" || fault.kind == "restart")
+      end_pod(fault.pod);
     if (fault.kind == "scale")
       for (const auto& pod : fault.removed) end_pod(pod);
   }

@@ -70,6 +70,13 @@ TEST(entity_unique, a_kill_stop_or_scale_down_ends_the_pods_instances) {
   EXPECT_TRUE(check({start("c", "d1", 1), scale_down("c"), start("b", "d1", 1)}).ok);
 }
 
+// simnet restarts a running pod as a kill and a start: the old incarnation's instances end.
+// (Found by troupe check with two quick restarts of one iot pod.)
+TEST(entity_unique, a_restart_of_a_running_pod_ends_its_instances) {
+  const auto result = check({start("a", "d1", 1), fault("a", "restart"), start("a", "d1", 2)});
+  EXPECT_TRUE(result.ok) << result.message;
+}
+
 TEST(entity_unique, a_paused_pod_keeps_its_instances) {
   const auto result = check({start("a", "d1", 1), fault("a", "pause"), start("b", "d1", 1)});
   EXPECT_FALSE(result.ok);

@@ -14,7 +14,10 @@ void end_pod(running_map& running, const std::string& pod) {
 }
 
 void apply(running_map& running, const fault_event& fault) {
-  if (fault.kind == "kill" || fault.kind == "stop") end_pod(running, fault.pod);
+  // A restart ends the previous incarnation too (simnet restarts a running pod as a kill
+  // and a start); for a dead pod nothing is running.
+  if (fault.kind == "kill" || fault.kind == "stop" || fault.kind == "restart")
+    end_pod(running, fault.pod);
   if (fault.kind == "scale")
     for (const auto& pod : fault.removed) end_pod(running, pod);
 }

@@ -60,6 +60,13 @@ TEST(singleton_unique, a_killed_or_stopped_pod_no_longer_runs_it) {
                   .ok);
 }
 
+TEST(singleton_unique, a_restart_of_a_running_pod_ends_its_instance) {
+  EXPECT_TRUE(check_singleton_unique(make_trace({instance(1 * second, "a", "started"),
+                                                 fault(4 * second, "a", "restart"),
+                                                 instance(6 * second, "a", "started")}))
+                  .ok);
+}
+
 TEST(singleton_unique, a_scaled_away_pod_no_longer_runs_it) {
   const std::pair<std::int64_t, std::string> scale = {
       4 * second,
