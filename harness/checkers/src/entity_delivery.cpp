@@ -142,7 +142,7 @@ class follower {
       const std::vector<const entity_route_event*>& steps) {
     name_ = steps.front()->type + " '" + steps.front()->entity + "' message " +
             steps.front()->message;
-    for (const auto* step : steps) {
+    for (const auto* step : real_ ? causal_order(steps) : steps) {
       take(*step);
       if (!offences_.empty()) return offences_;
     }
@@ -156,6 +156,37 @@ class follower {
 
  private:
   void offend(std::uint64_t seq, const std::string& what) { offences_.emplace_back(seq, name_ + ": " + what); }
+
+  /// Real processes: the merged trace orders lines by each process's clock, and the
+  /// receiver may write its `received` line before the sender writes the `forwarded` line
+  /// of the same runtime message (the sender traces it after the send returns). Moves each
+  /// such `received` right after its `forwarded`.
+  static std::vector<const entity_route_event*> causal_order(
+      const std::vector<const entity_route_event*>& steps) {
+    std::vector<const entity_route_event*> out;
+    std::vector<const entity_route_event*> early;  // received before their forward
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const auto* step = steps[i];
+      if (step->step == "received" &&
+          std::any_of(steps.begin() + static_cast<std::ptrdiff_t>(i) + 1, steps.end(),
+                      [&](const entity_route_event* later) {
+                        return later->step == "forwarded" &&
+                               later->message_id == step->message_id;
+                      })) {
+        early.push_back(step);
+        continue;
+      }
+      out.push_back(step);
+      if (step->step != "forwarded") continue;
+      for (auto at = early.begin(); at != early.end(); ++at)
+        if ((*at)->message_id == step->message_id) {
+          out.push_back(*at);
+          early.erase(at);
+          break;
+        }
+    }
+    return out;
+  }
 
   /// The copy on `pod` in `where` that step `step` continues, if any.
   std::vector<copy>::iterator find(copy::place where, const entity_route_event& step,
