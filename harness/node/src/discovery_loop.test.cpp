@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "dnsmasq_server.hpp"
 #include "fake_api_server.hpp"
 
 namespace {
@@ -39,82 +40,15 @@ using namespace std::chrono_literals;
 using troupe::net::testing::child_process;
 using troupe::net::testing::port_of;
 using troupe::net::testing::wait_for_status;
+using troupe::node::testing::dnsmasq_server;
+using troupe::node::testing::find_dnsmasq;
+using troupe::node::testing::free_port;
 
 std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "discovery-node-" + std::to_string(getpid()) + "-" + name;
 }
 
-/// A port nothing listens on now (the kernel's pick for a socket closed at once).
-std::uint16_t free_port(int type) {
-  const int fd = socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t length = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-std::string find_dnsmasq() {
-  for (const char* path : {"/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq"})
-    if (access(path, X_OK) == 0) return path;
-  return {};
-}
-
 constexpr const char* service = "kv-headless.default.svc.cluster.local";
-
-/// dnsmasq on 127.0.0.1:port serving what CoreDNS serves for the headless service of the
-/// pods given (name -> remoting port), all at 127.0.0.1: SRV records and A records.
-class dnsmasq_server {
- public:
-  dnsmasq_server(const std::string& binary, std::uint16_t port,
-                 const std::vector<std::pair<std::string, std::uint16_t>>& pods) {
-    const std::string d = service;
-    std::vector<std::string> args = {binary,
-                                     "--keep-in-foreground",
-                                     "--no-resolv",
-                                     "--no-hosts",
-                                     "--conf-file=/dev/null",
-                                     "--listen-address=127.0.0.1",
-                                     "--bind-interfaces",
-                                     "--port=" + std::to_string(port),
-                                     "--pid-file=" + temp_path("dnsmasq.pid"),
-                                     "--local=/cluster.local/"};
-    for (const auto& [name, remoting] : pods) {
-      args.push_back("--srv-host=_remoting._tcp." + d + "," + name + "." + d + "," +
-                     std::to_string(remoting) + ",0,33");
-      args.push_back("--host-record=" + name + "." + d + ",127.0.0.1");
-    }
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      freopen("/dev/null", "w", stdout);
-      freopen("/dev/null", "w", stderr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    // Ready once it answers with every pod (bounded: 5 s).
-    auto method = troupe::k8s::parse_discovery_method(std::string("dns:") + service).method;
-    for (int attempt = 0; attempt < 50 && !ready_; ++attempt) {
-      ready_ = troupe::k8s::poll_dns(method, "127.0.0.1", port, 100).peers.size() == pods.size();
-      if (!ready_) std::this_thread::sleep_for(100ms);
-    }
-  }
-  ~dnsmasq_server() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  bool ready() const { return ready_; }
-
- private:
-  pid_t pid_ = -1;
-  bool ready_ = false;
-};
 
 /// The members a node's trace shows Up last (the trace is flushed every 100 ms).
 std::set<std::string> up_members(const std::string& trace) {
@@ -217,7 +151,7 @@ TEST(discovery_node, nodes_started_together_form_one_cluster_and_a_late_node_joi
   const std::vector<std::pair<std::string, std::uint16_t>> first = {
       {"kv-0", ports[1]}, {"kv-1", ports[2]}, {"kv-2", ports[3]}};
   const std::uint16_t dns_port = free_port(SOCK_DGRAM);
-  auto dns = std::make_unique<dnsmasq_server>(dnsmasq, dns_port, first);
+  auto dns = std::make_unique<dnsmasq_server>(dnsmasq, dns_port, service, first, temp_path("dnsmasq.pid"));
   ASSERT_TRUE(dns->ready()) << "dnsmasq did not answer on port " << dns_port;
 
   node_group group;
@@ -235,7 +169,7 @@ TEST(discovery_node, nodes_started_together_form_one_cluster_and_a_late_node_joi
   dns.reset();
   auto all = first;
   all.push_back({"kv-3", ports[0]});
-  dns = std::make_unique<dnsmasq_server>(dnsmasq, dns_port, all);
+  dns = std::make_unique<dnsmasq_server>(dnsmasq, dns_port, service, all, temp_path("dnsmasq.pid"));
   ASSERT_TRUE(dns->ready()) << "dnsmasq did not come back on port " << dns_port;
   // No stable window for kv-3: its bootstrap decides at once that it forms (lowest address
   // of 4); the running members never answer `not_a_member`, and one of them lets it in.

@@ -4,7 +4,11 @@
 // `POD.SERVICE` per pod, and that target's A record), so that `troupe node --discovery
 // dns:SERVICE` can be run against it on loopback. Debian's dnsmasq-base; tests skip without it.
 
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +24,20 @@
 #include "troupe/k8s/discovery_method.hpp"
 
 namespace troupe::node::testing {
+
+/// A loopback port nothing listens on now (the kernel's pick for a socket closed at once);
+/// `type` is SOCK_STREAM or SOCK_DGRAM.
+inline std::uint16_t free_port(int type) {
+  const int fd = socket(AF_INET, type, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t length = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
+  close(fd);
+  return ntohs(a.sin_port);
+}
 
 /// The dnsmasq program, or "" when it is not installed.
 inline std::string find_dnsmasq() {

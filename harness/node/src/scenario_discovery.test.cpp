@@ -28,22 +28,10 @@ using troupe::net::testing::child_process;
 using troupe::net::testing::port_of;
 using troupe::net::testing::wait_for_status;
 using troupe::node::testing::dnsmasq_server;
+using troupe::node::testing::free_port;
 
 std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "scenario-discovery-" + std::to_string(getpid()) + "-" + name;
-}
-
-/// A port nothing listens on now (the kernel's pick for a socket closed at once).
-std::uint16_t free_port(int type) {
-  const int fd = socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t length = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 std::int64_t unix_ns() {
