@@ -48,6 +48,14 @@ verdict check(const std::vector<line>& events) {
   return check_entity_unique(parsed->entities, parsed->faults);
 }
 
+// Over the whole trace (routes too), with a grace of 2 us after a resume.
+verdict check_stale(const std::vector<line>& events) {
+  auto parsed = read_trace_lines(lines_of(events));
+  EXPECT_TRUE(parsed) << parsed.failure().to_string();
+  if (!parsed) return {};
+  return check_entity_unique(*parsed, 2'000);
+}
+
 TEST(entity_unique, a_hand_off_that_stops_before_it_starts_passes) {
   const auto result = check({start("a", "d1", 1), start("b", "d2", 1), stop("a", "d1", 1),
                              start("b", "d1", 2), stop("b", "d1", 2), start("c", "d1", 5)});
@@ -77,9 +85,42 @@ TEST(entity_unique, a_restart_of_a_running_pod_ends_its_instances) {
   EXPECT_TRUE(result.ok) << result.message;
 }
 
-TEST(entity_unique, a_paused_pod_keeps_its_instances) {
-  const auto result = check({start("a", "d1", 1), fault("a", "pause"), start("b", "d1", 1)});
+TEST(entity_unique, a_paused_pod_keeps_its_instances_until_another_starts) {
+  // Paused, resumed, then a second start: the first instance still runs.
+  const auto result = check({start("a", "d1", 1), fault("a", "pause"), fault("a", "resume"),
+                             start("b", "d1", 1)});
   EXPECT_FALSE(result.ok);
+}
+
+// The pause rule: times are seq * 1 us here, so the 250 ms grace is 250,000 events; a grace
+// of 2 us (2,000 ns) makes the cases short.
+TEST(entity_unique, a_stale_instance_stopped_within_the_grace_after_its_resume_holds) {
+  EXPECT_TRUE(check_stale({start("a", "d1", 1), fault("a", "pause"), start("b", "d1", 2),
+                           fault("a", "resume"), stop("a", "d1", 1)})
+                  .ok);
+}
+
+TEST(entity_unique, a_stale_instance_overdue_after_its_resume_fails_and_says_so) {
+  const auto result = check_stale({start("a", "d1", 1), fault("a", "pause"), start("b", "d1", 2),
+                                   fault("a", "resume"), start("c", "d2", 1), start("c", "d3", 1),
+                                   stop("a", "d1", 1)});
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.message,
+            "device 'd1' has 2 active instances at t=6000 (a#1 (stale, not stopped within 0 ms "
+            "of its resume at t=3000), b#2)");
+  EXPECT_EQ(result.at_seq, 6u);
+}
+
+TEST(entity_unique, a_stale_instance_that_gets_a_message_after_its_resume_fails) {
+  const auto result =
+      check_stale({start("a", "d1", 1), fault("a", "pause"), start("b", "d1", 2),
+                   fault("a", "resume"),
+                   {R"("ev":"entity_route","pod":"a","type":"device","entity":"d1","entity_message":"a/0/1","step":"delivered","message_id":0,"instance":1)"},
+                   stop("a", "d1", 1)});
+  EXPECT_FALSE(result.ok);
+  EXPECT_NE(result.message.find("got message a/0/1 at t=4000, after its pod resumed at t=3000"),
+            std::string::npos)
+      << result.message;
 }
 
 TEST(entity_unique, entities_of_different_types_or_ids_do_not_collide) {

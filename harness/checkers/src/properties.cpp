@@ -42,7 +42,7 @@ result<verdict> check_property(const trace& events, std::string_view name,
     return check_membership_converges(events, options.membership);
   }
   if (name == "singleton_unique") return check_singleton_unique(events);
-  if (name == "entity_unique") return check_entity_unique(events.entities, events.faults);
+  if (name == "entity_unique") return check_entity_unique(events);
   if (name == "entity_delivery") return check_entity_delivery(events, options.entity_delivery);
   std::string known;
   for (const auto& each : property_names()) known += (known.empty() ? "" : ", ") + each;

@@ -1,6 +1,7 @@
 // Goal: singleton_unique fails exactly when two pods run the same singleton at one moment,
 // counting an instance as gone when its pod stops it, is killed, stopped or scaled away, and
-// as still running while its pod is paused.
+// as still running while its pod is paused, unless another pod started it meanwhile: then it
+// is stale and must stop within 250 ms of the resume.
 
 #include "troupe/checkers/singleton.hpp"
 
@@ -76,9 +77,48 @@ TEST(singleton_unique, a_scaled_away_pod_no_longer_runs_it) {
                   .ok);
 }
 
-TEST(singleton_unique, a_paused_holder_still_runs_it) {
+TEST(singleton_unique, a_holder_paused_when_another_pod_starts_it_is_stale_until_its_resume) {
+  EXPECT_TRUE(check_singleton_unique(make_trace({instance(1 * second, "a", "started"),
+                                                 fault(2 * second, "a", "pause"),
+                                                 instance(9 * second, "b", "started")}))
+                  .ok);
+}
+
+TEST(singleton_unique, a_stale_instance_that_stops_within_the_grace_after_its_resume_holds) {
+  EXPECT_TRUE(check_singleton_unique(make_trace({instance(1 * second, "a", "started"),
+                                                 fault(2 * second, "a", "pause"),
+                                                 instance(9 * second, "b", "started"),
+                                                 fault(10 * second, "a", "resume"),
+                                                 instance(10 * second + 200'000'000, "a", "stopped"),
+                                                 instance(12 * second, "c", "stopped")}))
+                  .ok);
+}
+
+TEST(singleton_unique, a_stale_instance_still_running_after_the_grace_fails_and_says_so) {
+  const auto late = check_singleton_unique(make_trace({instance(1 * second, "a", "started"),
+                                                       fault(2 * second, "a", "pause"),
+                                                       instance(9 * second, "b", "started"),
+                                                       fault(10 * second, "a", "resume"),
+                                                       instance(10 * second + 400'000'000, "a", "stopped")}));
+  EXPECT_FALSE(late.ok);
+  EXPECT_EQ(late.message,
+            "singleton 'lock' runs on 2 pods at t=10400000000 ns: a (since t=1000000000; paused "
+            "when another pod started it, not stopped within 250 ms of its resume at "
+            "t=10000000000), b (since t=9000000000)");
+  EXPECT_EQ(late.at_seq, 4u);
+  // Never stopped: the end of the trace judges it.
   EXPECT_FALSE(check_singleton_unique(make_trace({instance(1 * second, "a", "started"),
                                                   fault(2 * second, "a", "pause"),
+                                                  instance(9 * second, "b", "started"),
+                                                  fault(10 * second, "a", "resume"),
+                                                  fault(11 * second, "c", "kill")}))
+                   .ok);
+}
+
+TEST(singleton_unique, a_holder_paused_and_resumed_before_another_pod_starts_it_is_not_stale) {
+  EXPECT_FALSE(check_singleton_unique(make_trace({instance(1 * second, "a", "started"),
+                                                  fault(2 * second, "a", "pause"),
+                                                  fault(3 * second, "a", "resume"),
                                                   instance(9 * second, "b", "started")}))
                    .ok);
 }

@@ -125,7 +125,7 @@ run_options random_singleton_run(bool pauses) {
 RC_GTEST_PROP(cluster_property, the_singleton_never_runs_twice_under_partitions_and_kills, ()) {
   const auto o = random_singleton_run(false);
   const auto r = run(o);
-  const auto report = check_singleton(r.events);
+  const auto report = check_singleton(r);
   RC_LOG() << describe(o) << " " << describe_faults(o.faults) << "\nsingleton: " << report.overlap
            << "\n";
   RC_ASSERT(report.overlap == "");
@@ -138,7 +138,7 @@ RC_GTEST_PROP(cluster_property, the_singleton_never_runs_twice_under_partitions_
 RC_GTEST_PROP(cluster_property, a_paused_singleton_holder_stops_its_instance_at_resume, ()) {
   const auto o = random_singleton_run(true);
   const auto r = run(o);
-  const auto report = check_singleton(r.events, 250 * ms);
+  const auto report = check_singleton(r);
   RC_LOG() << describe(o) << " " << describe_faults(o.faults) << "\nsingleton: " << report.overlap
            << "\n";
   RC_ASSERT(report.overlap == "");

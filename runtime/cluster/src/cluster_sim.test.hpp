@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "troupe/checkers/membership.hpp"
+#include "troupe/checkers/singleton.hpp"
 #include "troupe/checkers/trace.hpp"
 #include "troupe/cluster/cluster.hpp"
 #include "troupe/cluster/singleton.hpp"
@@ -135,68 +136,6 @@ inline troupe::sim::boot_function boot(troupe::cluster::cluster_settings setting
   };
 }
 
-/// Replays `singleton` events (and kills, stops, scale-downs, which end a pod's instance):
-/// returns where the singleton runs after each event, and the first moment two pods ran it
-/// ("" if never). Pods paused count as running: a paused holder has not stopped it. With
-/// `stale_stop_within_ns` >= 0, an instance on a pod that is paused when another pod starts
-/// one is stale instead, and allowed if it stops within that long after the pod resumes.
-struct singleton_report {
-  std::string overlap;
-  std::vector<std::pair<std::int64_t, std::string>> starts;  ///< (t, pod)
-  std::set<std::string> running_at_end;
-};
-inline singleton_report check_singleton(const std::vector<nlohmann::json>& events,
-                                        std::int64_t stale_stop_within_ns = -1) {
-  singleton_report out;
-  std::set<std::string> running, paused, stale;
-  std::map<std::string, std::int64_t> resumed_at;
-  auto report = [&](std::int64_t t, const std::string& what) {
-    if (out.overlap.empty()) out.overlap = "at t=" + std::to_string(t) + " " + what;
-  };
-  for (const auto& e : events) {
-    const std::string ev = e["ev"], pod = e["pod"];
-    const std::int64_t t = e["t"];
-    if (ev == "singleton") {
-      if (e["state"] == "started") {
-        running.insert(pod);
-        out.starts.emplace_back(t, pod);
-        if (stale_stop_within_ns >= 0)
-          for (const auto& other : running)
-            if (other != pod && paused.contains(other)) stale.insert(other);
-      } else {
-        running.erase(pod);
-        if (stale.erase(pod) && t - resumed_at[pod] > stale_stop_within_ns)
-          report(t, "stale instance on " + pod + " stopped " +
-                        std::to_string((t - resumed_at[pod]) / 1'000'000) + " ms after resume");
-      }
-    } else if (ev == "fault") {
-      const std::string kind = e["kind"];
-      auto end_pod = [&](const std::string& gone) {
-        running.erase(gone);
-        stale.erase(gone);
-        paused.erase(gone);
-      };
-      if (kind == "kill" || kind == "stop") end_pod(pod);
-      if (kind == "scale")
-        for (const auto& removed : e["removed"]) end_pod(removed.get<std::string>());
-      if (kind == "pause") paused.insert(pod);
-      if (kind == "resume") {
-        paused.erase(pod);
-        resumed_at[pod] = t;
-      }
-    }
-    std::size_t live = 0;
-    for (const auto& one : running)
-      if (!stale.contains(one) || !paused.contains(one)) ++live;
-    // A stale instance that resumed counts again only once its grace has passed.
-    for (const auto& one : stale)
-      if (!paused.contains(one) && t - resumed_at[one] <= stale_stop_within_ns) --live;
-    if (live > 1) report(t, std::to_string(live) + " pods run the singleton");
-  }
-  out.running_at_end = running;
-  return out;
-}
-
 inline run_result run(const run_options& options,
                       const troupe::checkers::membership_options& checker = {}) {
   troupe::sim::simulation_config config;
@@ -232,6 +171,42 @@ inline run_result run(const run_options& options,
 }
 
 /// Statuses `pod` recorded about `member`, in order, with their times.
+/// Where the singleton started and runs at the end of a run, and the first moment two pods
+/// ran it ("" if never) as `singleton_unique` judges it (harness/checkers, with its pause
+/// rule: an instance on a pod paused when another pod starts one is stale, and must stop
+/// within 250 ms of the resume).
+struct singleton_report {
+  std::string overlap;
+  std::vector<std::pair<std::int64_t, std::string>> starts;  ///< (t, pod)
+  std::set<std::string> running_at_end;
+};
+inline singleton_report check_singleton(const run_result& r) {
+  singleton_report out;
+  auto parsed = troupe::checkers::read_trace_lines(r.lines);
+  if (!parsed) {
+    out.overlap = "unreadable trace: " + parsed.failure().to_string();
+    return out;
+  }
+  const auto unique = troupe::checkers::check_singleton_unique(*parsed);
+  if (!unique.ok) out.overlap = unique.message;
+  std::set<std::string> running;
+  for (const auto& e : r.events) {
+    const std::string ev = e["ev"], pod = e["pod"];
+    if (ev == "singleton" && e["state"] == "started") {
+      running.insert(pod);
+      out.starts.emplace_back(e["t"].get<std::int64_t>(), pod);
+    } else if (ev == "singleton") {
+      running.erase(pod);
+    } else if (ev == "fault" && (e["kind"] == "kill" || e["kind"] == "stop")) {
+      running.erase(pod);
+    } else if (ev == "fault" && e["kind"] == "scale") {
+      for (const auto& removed : e["removed"]) running.erase(removed.get<std::string>());
+    }
+  }
+  out.running_at_end = running;
+  return out;
+}
+
 inline std::vector<std::pair<std::int64_t, std::string>> statuses(const run_result& r,
                                                                   const std::string& pod,
                                                                   const std::string& member) {

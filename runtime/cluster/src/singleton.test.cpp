@@ -13,7 +13,7 @@ TEST(singleton, runs_once_on_the_oldest_member) {
   o.singleton = true;
   o.duration_ns = 10 * s;
   auto r = run(o);
-  const auto report = check_singleton(r.events);
+  const auto report = check_singleton(r);
   EXPECT_EQ(report.overlap, "");
   ASSERT_EQ(report.starts.size(), 1u);
   EXPECT_EQ(report.starts[0].second, "kv-0");  // kv-0 formed the cluster: up_number 1
@@ -28,7 +28,7 @@ TEST(singleton, moves_when_its_holder_is_killed) {
   o.duration_ns = 20 * s;
   auto r = run(o);
   EXPECT_TRUE(r.membership.ok) << r.membership.message;
-  const auto report = check_singleton(r.events);
+  const auto report = check_singleton(r);
   EXPECT_EQ(report.overlap, "");
   ASSERT_EQ(report.starts.size(), 2u);
   EXPECT_NE(report.starts[1].second, "kv-0");
@@ -44,7 +44,7 @@ TEST(singleton, leaves_the_minority_side_of_a_long_partition) {
   auto r = run(o);
   EXPECT_TRUE(r.membership.ok) << r.membership.message;
   EXPECT_EQ(r.split_brain, "");
-  const auto report = check_singleton(r.events);
+  const auto report = check_singleton(r);
   EXPECT_EQ(report.overlap, "");
   ASSERT_GE(report.starts.size(), 2u);
   EXPECT_NE(report.starts[1].second, "kv-0");
@@ -73,7 +73,7 @@ TEST(singleton, restarted_seeds_cut_off_from_the_serving_seed_do_not_form_a_seco
   o.duration_ns = 27 * s;
   auto r = run(o);
   EXPECT_TRUE(r.membership.ok) << r.membership.message;
-  const auto report = check_singleton(r.events);
+  const auto report = check_singleton(r);
   EXPECT_EQ(report.overlap, "");
   EXPECT_EQ(report.running_at_end, std::set<std::string>{"kv-1"});
   for (const auto& e : r.events)  // kv-0's new incarnation only ever joins kv-1's cluster
@@ -108,7 +108,7 @@ TEST(singleton, a_member_that_joins_one_side_of_a_partition_is_not_counted_there
   auto r = run(o);
   EXPECT_TRUE(r.membership.ok) << r.membership.message;
   EXPECT_EQ(r.split_brain, "");
-  const auto report = check_singleton(r.events);
+  const auto report = check_singleton(r);
   EXPECT_EQ(report.overlap, "");
   EXPECT_EQ(report.running_at_end.size(), 1u);
 }
