@@ -33,16 +33,6 @@ rc::Gen<episode> episode_gen(const scenario::scenario& base) {
   auto kind = rc::gen::elementOf(g.kinds);
   auto at = rc::gen::inRange<std::int64_t>(0, window_ms);
   auto length = rc::gen::inRange<std::int64_t>(1, window_ms + 1);
-  if (!g.scale) {
-    // Exactly the generators of the schedules before scale episodes: a seed draws the case it
-    // drew then.
-    return rc::gen::apply(
-        [](fault_kind k, std::int64_t a, std::int64_t l, std::size_t p, std::vector<bool> side) {
-          return episode{k, a, l, p, std::move(side), 0};
-        },
-        kind, at, length, rc::gen::inRange<std::size_t>(0, servers),
-        rc::gen::container<std::vector<bool>>(servers, rc::gen::arbitrary<bool>()));
-  }
   // `pod` indexes the pods that exist throughout an episode, which may be more or fewer than
   // at the start (materialize takes it modulo their number), so it ranges over the pods of
   // the largest scale, as a partition's sides do.
@@ -52,7 +42,7 @@ rc::Gen<episode> episode_gen(const scenario::scenario& base) {
          int replicas) { return episode{k, a, l, p, std::move(side), replicas}; },
       kind, at, length, rc::gen::inRange<std::size_t>(0, most),
       rc::gen::container<std::vector<bool>>(most, rc::gen::arbitrary<bool>()),
-      rc::gen::inRange(g.scale->min, g.scale->max + 1));
+      g.scale ? rc::gen::inRange(g.scale->min, g.scale->max + 1) : rc::gen::just(0));
 }
 
 /// A generated scale fault's time and count, in the order of the case's episodes.
@@ -157,13 +147,11 @@ std::optional<fault_kind> episode_end(fault_kind kind) {
 rc::Gen<generated_case> case_gen(const scenario::scenario& base) {
   const auto& g = *base.generator;
   // The size `max_faults` bounds the number of episodes, but RapidCheck's integer generators
-  // scale their range with the size too: at size 4 an episode's time is drawn from the first
-  // 4% of the window, its pod index and replica count stay at their lowest. With scale
-  // episodes each episode is drawn at full size (times over the whole window, every pod,
-  // every count in min..max). Without them the old draw is kept, so that a seed still plays
-  // the schedule it played before.
-  auto element = episode_gen(base);
-  if (g.scale) element = rc::gen::resize(rc::kNominalSize, element);
+  // scale their range with the size too: at size 4 an episode's time would be drawn from the
+  // first 4% of the window and its pod index and replica count would stay at their lowest.
+  // Each episode is therefore drawn at full size: times over the whole window, every pod,
+  // every count in min..max.
+  const auto element = rc::gen::resize(rc::kNominalSize, episode_gen(base));
   // RapidCheck shrinks a container by removing elements and by shrinking each element, so
   // a failing case loses faults first, then moves and shortens the ones it keeps.
   auto episodes = rc::gen::suchThat(

@@ -2,7 +2,8 @@
 // named after it was scaled away), with every count within the file's bounds, interleaved
 // with kills and partitions of scaled-up pods; a failing case shrinks by dropping scale
 // events that do not matter and lowering the counts of those that do; and a generated
-// schedule written as a replay file reads back the same.
+// schedule written as a replay file reads back the same; and every generated episode is
+// drawn at full size (every pod, the whole window).
 
 #include "troupe/harness/fault_generation.hpp"
 
@@ -10,6 +11,9 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
+#include <string>
 
 #include "troupe/harness/search.hpp"
 #include "troupe/simnet/simulation.hpp"
@@ -96,9 +100,10 @@ TEST(fault_generation, kills_pauses_and_partitions_reach_pods_a_scale_up_added) 
       << "generated faults should also hit pods that only a scale-up adds";
 }
 
-TEST(fault_generation, without_scale_a_seed_draws_the_schedule_it_drew_before) {
-  // Files without generator.scale keep their generation: seed 3 of cluster-kill-restart.json's
-  // generator (kills only, 4-20 s, at most 2), as the generator of commit 8b3d949 drew it.
+TEST(fault_generation, episodes_reach_every_pod_and_the_whole_window) {
+  // RapidCheck's integer generators narrow their range with the size; drawn at the size
+  // `max_faults` (2 here), every kill hit kv-0 in the first second of the window and lasted
+  // at most half a second. Each episode is drawn at full size now.
   json d = json::parse(R"({
     "version": 1, "name": "kv-kills",
     "app": {"name": "kv", "options": {"bug": "none"}},
@@ -107,13 +112,25 @@ TEST(fault_generation, without_scale_a_seed_draws_the_schedule_it_drew_before) {
     "duration": "32s"
   })");
   const auto base = std::get<troupe::scenario::scenario>(troupe::scenario::parse_scenario(d));
-  const auto s = troupe::harness::materialize(
-      base, troupe::harness::case_gen(base)(rc::Random(3), 100).value(), 3);
-  EXPECT_EQ(troupe::scenario::to_json(s)["faults"],
-            json::parse(R"([{"at": "4114ms", "kind": "kill", "pod": "kv-0"},
-                            {"at": "4124ms", "kind": "kill", "pod": "kv-0"},
-                            {"at": "4157ms", "kind": "restart", "pod": "kv-0"},
-                            {"at": "4195ms", "kind": "restart", "pod": "kv-0"}])"));
+  const auto generator = troupe::harness::case_gen(base);
+  std::set<std::string> killed;
+  std::int64_t latest_kill_ns = 0, longest_down_ns = 0;
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    const auto s = troupe::harness::materialize(base, generator(rc::Random(seed), 100).value(), seed);
+    std::map<std::string, std::int64_t> killed_at;
+    for (const auto& f : s.faults) {
+      if (f.kind == fault_kind::kill) {
+        killed.insert(f.pod);
+        killed_at[f.pod] = f.at_ns;
+        latest_kill_ns = std::max(latest_kill_ns, f.at_ns);
+      }
+      if (f.kind == fault_kind::restart && killed_at.contains(f.pod))
+        longest_down_ns = std::max(longest_down_ns, f.at_ns - killed_at[f.pod]);
+    }
+  }
+  EXPECT_EQ(killed, (std::set<std::string>{"kv-0", "kv-1", "kv-2"}));
+  EXPECT_GT(latest_kill_ns, 15'000'000'000) << "kills should reach the end of the 4-20 s window";
+  EXPECT_GT(longest_down_ns, 5'000'000'000) << "some pods should stay down for seconds";
 }
 
 TEST(fault_generation, a_generated_scale_schedule_reads_back_from_its_replay_document) {
