@@ -27,16 +27,22 @@ std::string run_report::first_failure() const {
 namespace {
 
 sim::boot_function boot_for(const scenario::scenario& s, const scenario::deployment& d,
-                            apps::application& app) {
+                            apps::application& app, const sim::simulation& sim) {
   const auto servers = s.server_pods();
   const bool client = d.role == "client";
   const apps::workload load = s.workload;
   const std::optional<scenario::cluster_config> membership = client ? std::nullopt : s.cluster;
-  return [&app, servers, client, load, membership](actor_system& system, const sim::pod_info& pod) {
+  return [&app, &s, &sim, servers, client, load, membership](
+             actor_system& system, const sim::pod_info& pod) {
     apps::node_context node{pod.name, pod.deployment, pod.ordinal, pod.incarnation, servers};
     if (client) return app.boot_client(system, node, load);
     if (membership) {
-      const std::string started = scenario::start_membership(system, *membership);
+      // The seeds are the server pods that exist when this pod boots, as a StatefulSet's pod
+      // finds its peers (DNS of the headless service): a pod scaled away is no seed, and a
+      // first seed that must hear from every seed before it forms is not blocked by it.
+      scenario::cluster_config config = *membership;
+      config.settings.seed_nodes = s.server_pods_at(sim.now_ns());
+      const std::string started = scenario::start_membership(system, config);
       TROUPE_ASSERT_MSG(started.empty(), "membership could not start at pod start");
       node.cluster = true;
     }
@@ -110,9 +116,9 @@ run_report run_scenario(const scenario::scenario& s, const run_options& options)
   {
     sim::simulation sim(config);
     for (const auto& d : s.deployments)
-      if (d.role == "server") sim.add_deployment(d.name, d.replicas, boot_for(s, d, *app));
+      if (d.role == "server") sim.add_deployment(d.name, d.replicas, boot_for(s, d, *app, sim));
     for (const auto& d : s.deployments)
-      if (d.role == "client") sim.add_deployment(d.name, d.replicas, boot_for(s, d, *app));
+      if (d.role == "client") sim.add_deployment(d.name, d.replicas, boot_for(s, d, *app, sim));
     if (auto problem = sim.validate(s.faults)) {
       report.error = "fault schedule: " + *problem;
       return report;

@@ -572,6 +572,23 @@ std::vector<std::string> scenario::server_pods() const {
   return pods;
 }
 
+std::vector<std::string> scenario::server_pods_at(std::int64_t at_ns) const {
+  std::vector<std::string> pods;
+  for (const auto& d : deployments) {
+    if (d.role != "server") continue;
+    int replicas = d.replicas;
+    std::int64_t set_at = -1;  // faults of one time apply in file order: the last one counts
+    for (const auto& f : faults)
+      if (f.kind == sim::fault_kind::scale && f.deployment == d.name && f.at_ns <= at_ns &&
+          f.at_ns >= set_at) {
+        replicas = f.replicas;
+        set_at = f.at_ns;
+      }
+    for (int i = 0; i < replicas; ++i) pods.push_back(d.name + "-" + std::to_string(i));
+  }
+  return pods;
+}
+
 std::variant<scenario, load_error> parse_scenario(const nlohmann::json& document) {
   try {
     return read_scenario(document);

@@ -55,7 +55,8 @@ struct cluster_singleton {
 /// application's servers.
 struct cluster_config {
   /// The cluster actor's settings. `seed_nodes` is the deployment's initial server pods (set
-  /// by the loader; a file cannot name them).
+  /// by the loader; a file cannot name them); in simulation a pod that boots later gets the
+  /// server pods that exist at its boot instead (a pod scaled away is no seed).
   cluster::cluster_settings settings;
   std::optional<cluster_singleton> singleton;
 };
@@ -81,6 +82,9 @@ struct scenario {
   std::vector<std::string> initial_pods() const;
   /// Server pods at the start.
   std::vector<std::string> server_pods() const;
+  /// The server pods that exist at `at_ns` by the schedule: each server deployment's
+  /// replicas, as set by its last `scale` fault at or before `at_ns`.
+  std::vector<std::string> server_pods_at(std::int64_t at_ns) const;
 };
 
 /// A problem in a scenario file: the JSON path of the field (e.g. "faults[2].pod") and why.
