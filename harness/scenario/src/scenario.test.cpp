@@ -56,6 +56,22 @@ TEST(scenario, loads_every_field) {
   EXPECT_EQ(s.generator->max_faults, 3);
 }
 
+// The minimal file scales kv to 4 at 5 s: a pod booting then finds 4 server pods.
+TEST(scenario, the_server_pods_at_a_time_follow_the_scale_faults) {
+  const auto s = std::get<scenario>(parse_scenario(minimal()));
+  EXPECT_EQ(s.server_pods_at(0), (std::vector<std::string>{"kv-0", "kv-1", "kv-2"}));
+  EXPECT_EQ(s.server_pods_at(4'999'999'999), s.server_pods());
+  EXPECT_EQ(s.server_pods_at(5'000'000'000),
+            (std::vector<std::string>{"kv-0", "kv-1", "kv-2", "kv-3"}));
+  auto down = s;
+  down.faults.push_back(down.faults[0]);
+  down.faults.back().kind = troupe::sim::fault_kind::scale;
+  down.faults.back().deployment = "kv";
+  down.faults.back().replicas = 1;
+  down.faults.back().at_ns = 9'000'000'000;
+  EXPECT_EQ(down.server_pods_at(9'000'000'000), (std::vector<std::string>{"kv-0"}));
+}
+
 TEST(scenario, written_back_reads_the_same) {
   const auto first = std::get<scenario>(parse_scenario(minimal()));
   const auto again = parse_scenario(troupe::scenario::to_json(first));
