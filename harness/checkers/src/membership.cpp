@@ -26,8 +26,12 @@ class cluster_state {
 
   void apply(const fault_event& fault) {
     if (fault.kind == "kill" || fault.kind == "stop") leave(fault.pod);
-    if (fault.kind == "restart" && is_member(fault.pod))
-      live_.insert(fault.pod), paused_.erase(fault.pod);
+    // A restart (of a dead pod, or of a running one, which simnet plays as a kill and a
+    // start) begins a new incarnation with a fresh view.
+    if (fault.kind == "restart" && is_member(fault.pod)) {
+      leave(fault.pod);
+      live_.insert(fault.pod);
+    }
     if (fault.kind == "pause" && is_member(fault.pod)) paused_.insert(fault.pod);
     if (fault.kind == "resume") paused_.erase(fault.pod);
     if (fault.kind == "scale") {
