@@ -1,10 +1,12 @@
 #include "troupe/harness/runner.hpp"
 
 #include <chrono>
+#include <set>
 
 #include "troupe/apps/application.hpp"
 #include "troupe/checkers/properties.hpp"
 #include "troupe/checkers/trace.hpp"
+#include "troupe/cluster/cluster.hpp"
 #include "troupe/scenario/membership.hpp"
 #include "troupe/simnet/pod.hpp"
 
@@ -48,6 +50,27 @@ sim::boot_function boot_for(const scenario::scenario& s, const scenario::deploym
     }
     app.boot_server(system, node);
   };
+}
+
+/// Kubernetes' part, as discovery of the servers' headless service would play it: after every
+/// scale fault the cluster actor of every live server pod learns the server pods that exist
+/// now, a complete list (a member not listed was scaled away: it is downed, and forming a new
+/// cluster needs no answer from it). Scheduled after the faults, so it follows the scale.
+void tell_contact_points_at_every_scale(const scenario::scenario& s, sim::simulation& sim) {
+  std::set<std::int64_t> times;
+  for (const auto& f : s.faults)
+    if (f.kind == sim::fault_kind::scale) times.insert(f.at_ns);
+  for (const std::int64_t t : times) {
+    sim.at(t, [&s, &sim, t] {
+      const auto servers = s.server_pods_at(t);
+      for (const auto& pod : servers) {
+        actor_system* system = sim.system_of(pod);
+        if (system == nullptr) continue;
+        auto cluster = system->lookup<cluster::cluster_protocol>(cluster::cluster_actor_name);
+        if (cluster) cluster->tell(cluster::contact_points{servers, false, true});
+      }
+    });
+  }
 }
 
 /// Membership is judged over the server deployments only: clients run no cluster actor.
@@ -124,6 +147,7 @@ run_report run_scenario(const scenario::scenario& s, const run_options& options)
       return report;
     }
     sim.schedule(s.faults);
+    if (s.cluster) tell_contact_points_at_every_scale(s, sim);
     sim.run_until(s.duration_ns);
     check_properties(s, *app, sim, report);
     sim.trace().flush();

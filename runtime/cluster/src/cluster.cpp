@@ -70,6 +70,9 @@ void cluster_actor::on_message(cluster_protocol& message) {
   }
   if (auto* found = std::get_if<contact_points>(&message)) {
     if (found->nodes.size() > settings_.members_max) found->nodes.resize(settings_.members_max);
+    if (!settings_.formation_by_bootstrap && !found->nodes.empty())
+      settings_.seed_nodes = found->nodes;
+    if (found->complete) down_members_not_listed(found->nodes);
     discovered_ = std::move(*found);
     return;
   }
@@ -514,6 +517,32 @@ void cluster_actor::down_self(std::string_view reason) {
   self_.second = random_u64() | 1;
   rejoin_at_ns_ = now_ns() + settings_.rejoin_delay_ns;
   join_started_ns_ = rejoin_at_ns_;
+}
+
+void cluster_actor::down_members_not_listed(const std::vector<std::string>& nodes) {
+  const std::set<std::string> listed(nodes.begin(), nodes.end());
+  auto gone = [&](const std::string& node) { return node != self_.first && !listed.contains(node); };
+  // A node whose pod was deleted answers no join: forming a cluster needs no answer from it.
+  for (const auto& node : last_members_)
+    if (gone(node)) departed_.insert(node);
+  for (const auto& node : settings_.seed_nodes)
+    if (gone(node)) departed_.insert(node);
+  if (!member_) return;
+  std::string downed;
+  for (auto& [key, info] : state_.members) {
+    if (!gone(key.first)) continue;
+    departed_.insert(key.first);
+    if (info.status >= member_status::down) continue;
+    // Down, as the resolver downs: fenced before anything it ran starts elsewhere.
+    info.status = member_status::down;
+    downed += (downed.empty() ? "" : ", ") + key.first;
+  }
+  while (departed_.size() > settings_.members_max) departed_.erase(departed_.begin());
+  if (downed.empty()) return;
+  log("info", "cluster: downed " + downed + " (no longer among the contact points: pod deleted)");
+  watch_downed_members();
+  sync_detectors();
+  publish();
 }
 
 // -- the tick ------------------------------------------------------------------------------

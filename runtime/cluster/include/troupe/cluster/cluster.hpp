@@ -130,13 +130,19 @@ struct subscribe {
 struct unsubscribe {
   any_ref subscriber;
 };
-/// From discovery, to a cluster actor with `formation_by_bootstrap`: the node names of the
-/// contact points found (this node may be among them; at most `members_max` are kept), and
-/// whether the bootstrap decided that this node forms a new cluster. Each message replaces
-/// the previous one. Sent from the node's discovery thread.
+/// From discovery, to a cluster actor: the node names of the contact points found (this node
+/// may be among them; at most `members_max` are kept). With `formation_by_bootstrap`, whether
+/// the bootstrap decided that this node forms a new cluster; without it, `nodes` replaces the
+/// seed nodes (the first may form a new cluster). Each message replaces the previous one.
+/// Sent from the node's discovery thread, or by the simulated scenario runner at every scale.
 struct contact_points {
   std::vector<std::string> nodes;
   bool form_new_cluster = false;
+  /// `nodes` is every node that exists and may be a member (e.g. every pod of the servers'
+  /// StatefulSets, which Kubernetes keeps listed while a pod is cut off or paused). A member
+  /// or previous member not listed is gone: its pod was deleted. This node downs such
+  /// members, and forms a new cluster without their answer.
+  bool complete = false;
 };
 /// The periodic tick (a timer): gossip, leader actions, resolver.
 struct cluster_tick {};
@@ -185,6 +191,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   void leader_actions();
   void resolve_split_brain();
   void down_self(std::string_view reason);
+  /// A complete contact list: members whose node is not listed are down, and departed.
+  void down_members_not_listed(const std::vector<std::string>& nodes);
   void update_universe();
   member_universe counted_universe() const;
   fence_state current_fence() const;
