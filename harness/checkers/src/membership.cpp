@@ -26,11 +26,13 @@ class cluster_state {
 
   void apply(const fault_event& fault) {
     if (fault.kind == "kill" || fault.kind == "stop") leave(fault.pod);
-    // A restart (of a dead pod, or of a running one, which simnet plays as a kill and a
-    // start) begins a new incarnation with a fresh view.
+    // A restart of a running pod (simnet plays it as a kill and a start) begins a new
+    // incarnation with a fresh view. A dead pod's view went with its kill; on Kubernetes the
+    // `restart` comes once the pod is ready again, after its new incarnation reported.
     if (fault.kind == "restart" && is_member(fault.pod)) {
-      leave(fault.pod);
+      if (live_.contains(fault.pod)) leave(fault.pod);
       live_.insert(fault.pod);
+      paused_.erase(fault.pod);
     }
     if (fault.kind == "pause" && is_member(fault.pod)) paused_.insert(fault.pod);
     if (fault.kind == "resume") paused_.erase(fault.pod);
