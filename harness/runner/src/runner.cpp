@@ -52,15 +52,22 @@ sim::boot_function boot_for(const scenario::scenario& s, const scenario::deploym
   };
 }
 
+/// How long after a scale the simulated discovery reports the new pod list: Kubernetes drops
+/// a deleted pod from the service's DNS records, and discovery polls, within about a second.
+/// The graceful leaves of the removed pods (sent at once) arrive first.
+constexpr std::int64_t discovery_delay_ns = 1'000'000'000;
+
 /// Kubernetes' part, as discovery of the servers' headless service would play it: after every
 /// scale fault the cluster actor of every live server pod learns the server pods that exist
-/// now, a complete list (a member not listed was scaled away: it is downed, and forming a new
-/// cluster needs no answer from it). Scheduled after the faults, so it follows the scale.
+/// then, a complete list (a member not listed was scaled away: if its leave reached no one it
+/// is downed, and forming a new cluster needs no answer from it).
 void tell_contact_points_at_every_scale(const scenario::scenario& s, sim::simulation& sim) {
   std::set<std::int64_t> times;
   for (const auto& f : s.faults)
     if (f.kind == sim::fault_kind::scale) times.insert(f.at_ns);
-  for (const std::int64_t t : times) {
+  for (const std::int64_t scaled_at : times) {
+    const std::int64_t t = scaled_at + discovery_delay_ns;
+    if (t > s.duration_ns) continue;
     sim.at(t, [&s, &sim, t] {
       const auto servers = s.server_pods_at(t);
       for (const auto& pod : servers) {

@@ -520,8 +520,9 @@ void cluster_actor::down_self(std::string_view reason) {
 }
 
 void cluster_actor::down_members_not_listed(const std::vector<std::string>& nodes) {
-  const std::set<std::string> listed(nodes.begin(), nodes.end());
-  auto gone = [&](const std::string& node) { return node != self_.first && !listed.contains(node); };
+  complete_contacts_ = true;
+  listed_ = std::set<std::string>(nodes.begin(), nodes.end());
+  auto gone = [&](const std::string& node) { return node != self_.first && !listed_.contains(node); };
   // A node whose pod was deleted answers no join: forming a cluster needs no answer from it.
   for (const auto& node : last_members_)
     if (gone(node)) departed_.insert(node);
@@ -532,12 +533,15 @@ void cluster_actor::down_members_not_listed(const std::vector<std::string>& node
   for (auto& [key, info] : state_.members) {
     if (!gone(key.first)) continue;
     departed_.insert(key.first);
-    if (info.status >= member_status::down) continue;
+    // A leaving or exiting member is on its way out gracefully (its shards handed off): the
+    // leader removes it. Only a member that was serving is downed.
+    if (info.status >= member_status::leaving) continue;
     // Down, as the resolver downs: fenced before anything it ran starts elsewhere.
     info.status = member_status::down;
     downed += (downed.empty() ? "" : ", ") + key.first;
   }
   while (departed_.size() > settings_.members_max) departed_.erase(departed_.begin());
+  confirm_replaced();
   if (downed.empty()) return;
   log("info", "cluster: downed " + downed + " (no longer among the contact points: pod deleted)");
   watch_downed_members();
@@ -638,6 +642,8 @@ void cluster_actor::confirm_fences(const member_key& from, const membership_stat
 }
 
 bool cluster_actor::replaced(const member_key& key) const {
+  // A node missing from a complete contact list has no pod any more: it never acks again.
+  if (complete_contacts_ && key.first != self_.first && !listed_.contains(key.first)) return true;
   if (state_.members.contains(key)) return false;
   auto newer = state_.members.lower_bound(member_key(key.first, 0));
   return newer != state_.members.end() && newer->first.first == key.first;

@@ -200,7 +200,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   void watch_downed_members();
   void confirm_fences(const member_key& from, const membership_state& state);
   void confirm_replaced();
-  /// True when `key` is gone from the state and its node has a newer incarnation in it.
+  /// True when `key` is gone from the state and its node has a newer incarnation in it, or
+  /// its node is missing from a complete contact list (its pod was deleted).
   bool replaced(const member_key& key) const;
   void certify_fences();
   void record_lease();
@@ -231,6 +232,8 @@ class cluster_actor final : public actor<cluster_protocol> {
   /// Nodes seen leaving gracefully (leaving/exiting) and not seen joining or up since.
   std::set<std::string> departed_;
   contact_points discovered_;            ///< the last contact_points (formation_by_bootstrap)
+  bool complete_contacts_ = false;       ///< a complete contact list arrived (listed_ is it)
+  std::set<std::string> listed_;         ///< the nodes of the last complete contact list
   membership_state state_;
   std::map<member_key, phi_detector> detectors_;
   std::vector<member_key> locally_unreachable_;  ///< this node's detector verdicts, sorted
