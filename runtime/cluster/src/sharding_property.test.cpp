@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "fault_schedule.test.hpp"
@@ -63,10 +64,14 @@ void no_entity_runs_twice_with_pauses() {
 }
 
 // 10 cases by default (each simulates 20-40 s; about 5 s, 25 s under ASan on a loaded
-// machine), random seeds; RC_PARAMS (e.g. "max_success=2000") overrides.
+// machine); a max_success in RC_PARAMS (e.g. "max_success=2000") overrides the count. The
+// seed alone does not: CI's RC_PARAMS=seed=... ran RapidCheck's default of 100 cases.
 void run_property(void (*property)(), const char* id) {
   auto params = rc::detail::configuration().testParams;
-  if (std::getenv("RC_PARAMS") == nullptr) params.maxSuccess = 10;
+  const char* rc_params = std::getenv("RC_PARAMS");
+  if (rc_params == nullptr || std::strstr(rc_params, "max_success") == nullptr) {
+    params.maxSuccess = 10;
+  }
   rc::detail::TestMetadata metadata;
   metadata.id = id;
   metadata.description = id;
