@@ -9,10 +9,19 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "troupe/checkers/trace.hpp"
 
 namespace troupe::checkers {
+
+/// The pods whose running instances a fault ends: a kill, stop or restart (simnet restarts a
+/// running pod as a kill and a start) ends its pod's, a scale those of the pods it removed.
+inline std::vector<std::string> pods_ended_by(const fault_event& fault) {
+  if (fault.kind == "kill" || fault.kind == "stop" || fault.kind == "restart") return {fault.pod};
+  if (fault.kind == "scale") return fault.removed;
+  return {};
+}
 
 class pause_rule {
  public:
@@ -22,9 +31,7 @@ class pause_rule {
   void apply(const fault_event& fault) {
     if (fault.kind == "pause") paused_.insert(fault.pod);
     if (fault.kind == "resume" && paused_.erase(fault.pod)) resumed_at_[fault.pod] = fault.t;
-    if (fault.kind == "kill" || fault.kind == "stop" || fault.kind == "restart") end(fault.pod);
-    if (fault.kind == "scale")
-      for (const auto& pod : fault.removed) end(pod);
+    for (const auto& pod : pods_ended_by(fault)) end(pod);
   }
 
   [[nodiscard]] bool paused(const std::string& pod) const { return paused_.contains(pod); }

@@ -20,12 +20,7 @@ class replay {
 
   void apply(const fault_event& fault) {
     pauses_.apply(fault);
-    // A restart ends the previous incarnation too (simnet restarts a running pod as a kill
-    // and a start); for a dead pod nothing is running.
-    if (fault.kind == "kill" || fault.kind == "stop" || fault.kind == "restart")
-      end_pod(fault.pod);
-    if (fault.kind == "scale")
-      for (const auto& pod : fault.removed) end_pod(pod);
+    for (const auto& pod : pods_ended_by(fault)) end_pod(pod);
   }
 
   void apply(const singleton_event& event) {
