@@ -158,33 +158,46 @@ class follower {
   void offend(std::uint64_t seq, const std::string& what) { offences_.emplace_back(seq, name_ + ": " + what); }
 
   /// Real processes: the merged trace orders lines by each process's clock, and the
-  /// receiver may write its `received` line before the sender writes the `forwarded` line
-  /// of the same runtime message (the sender traces it after the send returns). Moves each
-  /// such `received` right after its `forwarded`.
+  /// receiver may write its `received` line, and the lines of what it then did with the
+  /// message (delivered, forwarded again ...), before the sender writes the `forwarded` line
+  /// of the same runtime message (the sender traces it after the send returns). Holds such a
+  /// `received` and every later step on its pod, and puts them right after that `forwarded`.
   static std::vector<const entity_route_event*> causal_order(
       const std::vector<const entity_route_event*>& steps) {
+    struct held {
+      std::uint64_t message_id;  // the forward they wait for
+      std::string pod;
+      std::vector<const entity_route_event*> steps;
+    };
     std::vector<const entity_route_event*> out;
-    std::vector<const entity_route_event*> early;  // received before their forward
+    std::vector<held> waiting;
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const auto* step = steps[i];
+      auto group = std::find_if(waiting.begin(), waiting.end(),
+                                [&](const held& h) { return h.pod == step->pod; });
+      if (group != waiting.end()) {
+        group->steps.push_back(step);
+        continue;
+      }
       if (step->step == "received" &&
           std::any_of(steps.begin() + static_cast<std::ptrdiff_t>(i) + 1, steps.end(),
                       [&](const entity_route_event* later) {
                         return later->step == "forwarded" &&
                                later->message_id == step->message_id;
                       })) {
-        early.push_back(step);
+        waiting.push_back({step->message_id, step->pod, {step}});
         continue;
       }
       out.push_back(step);
       if (step->step != "forwarded") continue;
-      for (auto at = early.begin(); at != early.end(); ++at)
-        if ((*at)->message_id == step->message_id) {
-          out.push_back(*at);
-          early.erase(at);
-          break;
-        }
+      auto released = std::find_if(waiting.begin(), waiting.end(), [&](const held& h) {
+        return h.message_id == step->message_id;
+      });
+      if (released == waiting.end()) continue;
+      out.insert(out.end(), released->steps.begin(), released->steps.end());
+      waiting.erase(released);
     }
+    for (const auto& h : waiting) out.insert(out.end(), h.steps.begin(), h.steps.end());
     return out;
   }
 

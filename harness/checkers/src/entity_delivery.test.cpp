@@ -245,6 +245,14 @@ TEST(entity_delivery, traces_of_real_processes_excuse_gaps_next_to_a_death) {
       route(1 * s + 30'000, "b", "delivered", id(9)), deliver(1 * s + 30'000, "b", 9),
       log_at(30 * s)};
   EXPECT_TRUE(check(received_first, "pods").ok) << check(received_first, "pods").message;
+  // ... and its delivery too (found on troupe pods iot-sharded-kill-restart: received and
+  // delivered on iot-0 4 ms before iot-1's forwarded line).
+  const std::vector<line> delivered_first = {
+      route(1 * s, "a", "accepted"), send(1 * s, "a", 7, "b"),
+      route(1 * s + 10'000, "b", "received", id(7)), send(1 * s + 10'000, "b", 9, "b"),
+      route(1 * s + 20'000, "b", "delivered", id(9)), deliver(1 * s + 20'000, "b", 9),
+      route(1 * s + 30'000, "a", "forwarded", R"(,"to_pod":"b")" + id(7)), log_at(30 * s)};
+  EXPECT_TRUE(check(delivered_first, "pods").ok) << check(delivered_first, "pods").message;
   // A death long after the forward explains nothing.
   const std::vector<line> forward_lost = {
       route(1 * s, "a", "accepted"), send(1 * s, "a", 7, "b"),
