@@ -29,7 +29,6 @@ rc::Gen<episode> episode_gen(const scenario::scenario& base) {
   const auto& g = *base.generator;
   const std::int64_t window_ms =
       std::max<std::int64_t>(1, (g.window_end_ns - g.window_start_ns) / ns_per_ms);
-  const std::size_t servers = base.server_pods().size();
   auto kind = rc::gen::elementOf(g.kinds);
   auto at = rc::gen::inRange<std::int64_t>(0, window_ms);
   auto length = rc::gen::inRange<std::int64_t>(1, window_ms + 1);

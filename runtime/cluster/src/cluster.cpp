@@ -522,16 +522,15 @@ void cluster_actor::down_self(std::string_view reason) {
 void cluster_actor::down_members_not_listed(const std::vector<std::string>& nodes) {
   complete_contacts_ = true;
   listed_ = std::set<std::string>(nodes.begin(), nodes.end());
-  auto gone = [&](const std::string& node) { return node != self_.first && !listed_.contains(node); };
   // A node whose pod was deleted answers no join: forming a cluster needs no answer from it.
   for (const auto& node : last_members_)
-    if (gone(node)) departed_.insert(node);
+    if (pod_deleted(node)) departed_.insert(node);
   for (const auto& node : settings_.seed_nodes)
-    if (gone(node)) departed_.insert(node);
+    if (pod_deleted(node)) departed_.insert(node);
   if (!member_) return;
   std::string downed;
   for (auto& [key, info] : state_.members) {
-    if (!gone(key.first)) continue;
+    if (!pod_deleted(key.first)) continue;
     departed_.insert(key.first);
     // A leaving or exiting member is on its way out gracefully (its shards handed off): the
     // leader removes it. Only a member that was serving is downed.
@@ -641,9 +640,13 @@ void cluster_actor::confirm_fences(const member_key& from, const membership_stat
   }
 }
 
+bool cluster_actor::pod_deleted(const std::string& node) const {
+  return complete_contacts_ && node != self_.first && !listed_.contains(node);
+}
+
 bool cluster_actor::replaced(const member_key& key) const {
   // A node missing from a complete contact list has no pod any more: it never acks again.
-  if (complete_contacts_ && key.first != self_.first && !listed_.contains(key.first)) return true;
+  if (pod_deleted(key.first)) return true;
   if (state_.members.contains(key)) return false;
   auto newer = state_.members.lower_bound(member_key(key.first, 0));
   return newer != state_.members.end() && newer->first.first == key.first;

@@ -170,7 +170,6 @@ inline run_result run(const run_options& options,
   return out;
 }
 
-/// Statuses `pod` recorded about `member`, in order, with their times.
 /// Where the singleton started and runs at the end of a run, and the first moment two pods
 /// ran it ("" if never) as `singleton_unique` judges it (harness/checkers, with its pause
 /// rule: an instance on a pod paused when another pod starts one is stale, and must stop
@@ -207,6 +206,7 @@ inline singleton_report check_singleton(const run_result& r) {
   return out;
 }
 
+/// Statuses `pod` recorded about `member`, in order, with their times.
 inline std::vector<std::pair<std::int64_t, std::string>> statuses(const run_result& r,
                                                                   const std::string& pod,
                                                                   const std::string& member) {

@@ -193,6 +193,9 @@ class cluster_actor final : public actor<cluster_protocol> {
   void down_self(std::string_view reason);
   /// A complete contact list: members whose node is not listed are down, and departed.
   void down_members_not_listed(const std::vector<std::string>& nodes);
+  /// True when a complete contact list arrived and `node` (not this one) is missing from it:
+  /// its pod was deleted.
+  bool pod_deleted(const std::string& node) const;
   void update_universe();
   member_universe counted_universe() const;
   fence_state current_fence() const;
